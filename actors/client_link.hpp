@@ -1,0 +1,27 @@
+#pragma once
+
+// The session's view of its client connection. net/ implements it over a WebSocket; unit
+// tests implement it with a vector. Both calls are safe from any thread and never block:
+// frames are queued and leave in the order they were sent.
+
+#include "actors/frames.hpp"
+
+namespace parley {
+
+enum class close_reason {
+  normal,       // 1000
+  replaced,     // 1000 after {"op":"error","code":"replaced"}
+  auth_failed,  // 1008 after {"op":"error","code":"auth_failed"}
+  shutdown,     // 1001: the node is stopping
+  internal,     // 1011: the session crashed
+};
+
+class client_link {
+public:
+  virtual ~client_link() = default;
+  virtual void send(outgoing_frame frame) = 0;
+  /// Flushes what was sent before, then closes. Later sends are dropped.
+  virtual void close(close_reason why) = 0;
+};
+
+} // namespace parley

@@ -1,0 +1,36 @@
+#pragma once
+
+// The directory: every user's identity key and last seen time (durable, in the store),
+// plus soft state rebuilt from live sessions: who is online, and who wants to hear when
+// they come and go.
+//
+//   loading --(users read from the store)--> running
+//
+// Messages (running):
+//   (login_atom, user, key, caf::actor session) -> login_reply | auth_failed
+//       key empty: a token login, the user must exist. Otherwise trust on first use:
+//       a new user's key is stored before the answer; a known user must bring that key.
+//       The user's previous session, if any, gets (replaced_atom). An invalid session
+//       handle only checks or registers the key (REST token requests).
+//   (presence_atom, user)                       -> presence_info | unknown_user
+//   (subscribe_atom, std::vector<std::string>, caf::actor subscriber) -> unit | unknown_user
+//       the subscriber then gets (presence_atom, presence_info) on every online change
+//   (key_atom, user)                            -> std::string raw key | unknown_user
+//   (seen_atom, user, int64_t ts)                  raises last_seen (from sessions)
+//   (session_of_atom, user)                     -> caf::actor | unknown_user
+
+#include <caf/behavior.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "actors/messages.hpp"
+
+namespace parley {
+
+struct directory_state;
+
+caf::behavior directory(caf::stateful_actor<directory_state>* self);
+
+/// Spawns the directory linked to `sup` and registers it as "directory".
+caf::actor start_directory(caf::local_actor* sup);
+
+} // namespace parley

@@ -1,0 +1,343 @@
+#include "actors/mailbox.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+
+#include "actors/mailbox_queue.hpp"
+#include "actors/mailbox_router.hpp"
+#include "runtime/clock.hpp"
+#include "runtime/logging.hpp"
+#include "runtime/unexpected_message.hpp"
+
+namespace parley {
+
+namespace {
+
+constexpr auto store_timeout = std::chrono::seconds{10};
+constexpr auto idle_check = std::chrono::seconds{15};
+
+} // namespace
+
+struct mailbox_state {
+  struct inbox_waiter {
+    uint64_t token;
+    caf::response_promise promise;
+  };
+
+  static inline const char* name = "mailbox";
+
+  ~mailbox_state() {
+    if (metrics)
+      metrics->mailbox_depth.add(-static_cast<int64_t>(queue.size()));
+  }
+
+  std::string owner;
+  mailbox_settings settings;
+  node_metrics* metrics = nullptr;
+  mailbox_queue queue;
+  mailbox_router router{64};  // mailboxes of the owner's peers, for receipts
+  caf::actor store;
+  caf::actor session;  // the owner's live session, if attached
+  std::vector<inbox_waiter> inbox_waiters;
+  uint64_t next_token = 0;
+  size_t in_flight = 0;  // appends sent to the store, not yet answered
+  caf::actor_clock::time_point last_used;
+};
+
+namespace {
+
+using self_ptr = caf::stateful_actor<mailbox_state>*;
+
+void touch(self_ptr self) {
+  self->state.last_used = self->clock().now();
+}
+
+void depth_changed(self_ptr self, int64_t delta) {
+  self->state.metrics->mailbox_depth.add(delta);
+}
+
+// The store lost our write or went away: our memory may no longer match the disk.
+// Crash, and let the supervisor restart us from what was committed.
+void store_failed(self_ptr self, const caf::error& err) {
+  SPDLOG_LOGGER_ERROR(logs::mailbox(), "event=store_failed owner={} err={}",
+                      self->state.owner, self->system().render(err));
+  self->quit(err);
+}
+
+// Hands over the first `limit` waiting items; receipts among them are erased, since
+// nobody confirms a receipt.
+std::vector<mailbox_item> hand_over(self_ptr self, size_t limit) {
+  auto& st = self->state;
+  std::vector<mailbox_item> items;
+  for (const auto& [seq, item] : st.queue.waiting()) {
+    if (items.size() >= limit)
+      break;
+    items.push_back(item);
+  }
+  auto receipts = st.queue.take_receipts(items.size());
+  for (auto seq : receipts)
+    self->send(st.store, erase_atom_v, seq);
+  depth_changed(self, -static_cast<int64_t>(receipts.size()));
+  return items;
+}
+
+void answer_inbox_waiters(self_ptr self) {
+  auto& st = self->state;
+  if (st.inbox_waiters.empty() || st.queue.empty())
+    return;
+  auto items = hand_over(self, st.settings.inbox_batch);
+  for (auto& w : st.inbox_waiters)
+    w.promise.deliver(items);
+  st.inbox_waiters.clear();
+}
+
+// A committed item: to the live session at once, else it waits.
+void arrived(self_ptr self, const mailbox_item& item) {
+  auto& st = self->state;
+  if (st.session) {
+    self->send(st.session, push_atom_v, item);
+    if (item.kind == item_kind::receipt) {
+      self->send(st.store, erase_atom_v, item.seq);
+      return;
+    }
+  }
+  st.queue.append(item);
+  depth_changed(self, 1);
+  answer_inbox_waiters(self);
+}
+
+caf::result<int64_t> deliver(self_ptr self, mailbox_item& item) {
+  auto& st = self->state;
+  touch(self);
+  item.kind = item_kind::message;
+  item.status = receipt_status::sent;
+  item.ts = now_ms();
+  auto promise = self->make_response_promise<int64_t>();
+  ++st.in_flight;
+  self->request(st.store, store_timeout, append_atom_v, st.owner, item)
+    .then(
+      [self, promise, item](stored_ref& ref) mutable {
+        --self->state.in_flight;
+        if (!ref.duplicate) {
+          item.seq = ref.seq;
+          arrived(self, item);
+        }
+        promise.deliver(ref.ts);
+      },
+      [self, promise](caf::error& err) mutable {
+        --self->state.in_flight;
+        promise.deliver(caf::make_error(errc::unavailable, "mailbox commit failed"));
+        store_failed(self, err);
+      });
+  return promise;
+}
+
+void accept_receipt(self_ptr self, mailbox_item& item) {
+  auto& st = self->state;
+  touch(self);
+  item.kind = item_kind::receipt;
+  if (st.session) {
+    // The sender is online: hand it over without a round trip through the disk.
+    self->send(st.session, push_atom_v, std::move(item));
+    return;
+  }
+  ++st.in_flight;
+  self->request(st.store, store_timeout, append_atom_v, st.owner, item)
+    .then(
+      [self, item](stored_ref& ref) mutable {
+        --self->state.in_flight;
+        item.seq = ref.seq;
+        arrived(self, item);
+      },
+      [self](caf::error& err) {
+        --self->state.in_flight;
+        store_failed(self, err);
+      });
+}
+
+void send_receipt(self_ptr self, const std::string& to, const confirm_request& c,
+                  receipt_status status) {
+  auto& st = self->state;
+  mailbox_item receipt;
+  receipt.kind = item_kind::receipt;
+  receipt.peer = st.owner;
+  receipt.id = c.id;
+  receipt.group = c.group;
+  receipt.status = status;
+  receipt.ts = now_ms();
+  st.metrics->receipts_sent.inc();
+  request_mailbox(
+    self, st.router, to, caf::make_message(receipt_atom_v, std::move(receipt)),
+    [](caf::unit_t) {},
+    [self, to](caf::error& err) {
+      SPDLOG_LOGGER_DEBUG(logs::mailbox(), "event=receipt_lost owner={} to={} err={}",
+                          self->state.owner, to, self->system().render(err));
+    });
+}
+
+// Moves the message from `before` to `after`: one status write, then a receipt for each
+// step the sender has not heard of (a read without delivered implies both).
+void advance(self_ptr self, const confirm_request& c, int64_t seq, receipt_status before,
+             receipt_status after) {
+  auto& st = self->state;
+  self->send(st.store, status_atom_v, seq, after);
+  if (before == receipt_status::sent) {
+    st.metrics->messages_delivered.inc();
+    send_receipt(self, c.from, c, receipt_status::delivered);
+  }
+  if (after == receipt_status::read)
+    send_receipt(self, c.from, c, receipt_status::read);
+}
+
+void confirm(self_ptr self, const confirm_request& c) {
+  auto& st = self->state;
+  touch(self);
+  auto res = st.queue.confirm(c.from, c.group, c.id, c.status);
+  if (res.what == mailbox_queue::confirm_result::changed) {
+    if (res.before == receipt_status::sent)
+      depth_changed(self, -1);
+    advance(self, c, res.seq, res.before, c.status);
+    return;
+  }
+  if (res.what == mailbox_queue::confirm_result::unchanged)
+    return;
+  // Not in memory: an old message, or none at all. The store knows.
+  self->request(st.store, store_timeout, find_atom_v, st.owner, c.from, c.group, c.id)
+    .then(
+      [self, c](mailbox_item& found) {
+        if (found.seq == 0 || found.status >= c.status)
+          return;
+        self->state.queue.remember(c.from, c.group, c.id, found.seq, c.status);
+        advance(self, c, found.seq, found.status, c.status);
+      },
+      [self](caf::error& err) { store_failed(self, err); });
+}
+
+void attach(self_ptr self, const caf::actor& session) {
+  auto& st = self->state;
+  touch(self);
+  st.session = session;
+  self->monitor(session);
+  for (auto& item : hand_over(self, SIZE_MAX))
+    self->send(session, push_atom_v, std::move(item));
+}
+
+caf::result<std::vector<mailbox_item>> inbox(self_ptr self, int64_t wait_ms) {
+  auto& st = self->state;
+  touch(self);
+  if (!st.queue.empty() || wait_ms <= 0)
+    return hand_over(self, st.settings.inbox_batch);
+  auto promise = self->make_response_promise();
+  auto token = ++st.next_token;
+  st.inbox_waiters.push_back({token, promise});
+  self->delayed_send(self, std::chrono::milliseconds{wait_ms}, caf::timeout_atom_v, token);
+  return promise;
+}
+
+void inbox_timeout(self_ptr self, uint64_t token) {
+  auto& waiters = self->state.inbox_waiters;
+  for (auto i = waiters.begin(); i != waiters.end(); ++i) {
+    if (i->token == token) {
+      i->promise.deliver(std::vector<mailbox_item>{});
+      waiters.erase(i);
+      return;
+    }
+  }
+}
+
+void check_idle(self_ptr self) {
+  auto& st = self->state;
+  bool busy = st.session || !st.inbox_waiters.empty() || st.in_flight > 0;
+  if (!busy && self->clock().now() - st.last_used >= st.settings.idle_after) {
+    SPDLOG_LOGGER_DEBUG(logs::mailbox(), "event=idle_stop owner={}", st.owner);
+    self->quit();
+    return;
+  }
+  self->delayed_send(self, idle_check, caf::tick_atom_v);
+}
+
+caf::behavior running(self_ptr self) {
+  return {
+    [self](deliver_atom, mailbox_item& item) { return deliver(self, item); },
+    [self](receipt_atom, mailbox_item& item) {
+      accept_receipt(self, item);
+      return caf::unit;
+    },
+    [self](confirm_atom, const confirm_request& c) {
+      confirm(self, c);
+      return caf::unit;
+    },
+    [self](attach_atom, const caf::actor& session) {
+      attach(self, session);
+      return caf::unit;
+    },
+    [self](inbox_atom, int64_t wait_ms) { return inbox(self, wait_ms); },
+    [self](caf::timeout_atom, uint64_t token) { inbox_timeout(self, token); },
+    [self](caf::tick_atom) { check_idle(self); },
+  };
+}
+
+// The owner never logged in: nothing can be waiting, and nothing is accepted.
+caf::behavior unknown_user(self_ptr self) {
+  return {
+    [self](deliver_atom, mailbox_item&) -> caf::result<int64_t> {
+      touch(self);
+      return caf::make_error(errc::unknown_user, self->state.owner);
+    },
+    [](receipt_atom, mailbox_item&) { return caf::unit; },
+    [](confirm_atom, const confirm_request&) { return caf::unit; },
+    // Only a logged-in user attaches or polls: the directory has registered them since.
+    [self](attach_atom, const caf::actor& session) {
+      self->become(running(self));
+      attach(self, session);
+      return caf::unit;
+    },
+    [self](inbox_atom, int64_t wait_ms) {
+      self->become(running(self));
+      return inbox(self, wait_ms);
+    },
+    [self](caf::tick_atom) { check_idle(self); },
+  };
+}
+
+} // namespace
+
+caf::behavior mailbox(caf::stateful_actor<mailbox_state>* self, std::string owner,
+                      mailbox_settings settings, node_metrics* metrics) {
+  auto& st = self->state;
+  st.owner = std::move(owner);
+  st.settings = settings;
+  st.metrics = metrics;
+  st.store = registered(self->system(), store_name::value);
+  touch(self);
+  if (!st.store) {
+    self->quit(caf::make_error(errc::unavailable, "store not running"));
+    return {};
+  }
+  self->set_down_handler([self](caf::down_msg& msg) {
+    if (self->state.session && msg.source == self->state.session.address())
+      self->state.session = nullptr;
+  });
+  self->set_default_handler(caf::skip);
+  self->request(st.store, store_timeout, load_atom_v, st.owner)
+    .then(
+      [self](mailbox_snapshot& snap) {
+        auto& st = self->state;
+        depth_changed(self, static_cast<int64_t>(snap.waiting.size()));
+        st.queue.load(std::move(snap.waiting), std::move(snap.delivered));
+        self->set_default_handler(log_unexpected(logs::mailbox(), "mailbox"));
+        self->become(snap.known_user ? running(self) : unknown_user(self));
+        self->delayed_send(self, idle_check, caf::tick_atom_v);
+      },
+      [self](caf::error& err) { store_failed(self, err); });
+  return {
+    [](caf::tick_atom) {},  // replaced once loaded
+  };
+}
+
+caf::actor spawn_mailbox(caf::local_actor* sup, const std::string& owner,
+                         const mailbox_settings& settings, node_metrics* metrics) {
+  return sup->spawn<caf::linked>(mailbox, owner, settings, metrics);
+}
+
+} // namespace parley

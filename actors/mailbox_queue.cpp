@@ -1,0 +1,86 @@
+#include "actors/mailbox_queue.hpp"
+
+namespace parley {
+
+std::string mailbox_queue::key_of(const std::string& peer, const std::string& group,
+                                  const std::string& id) {
+  std::string key;
+  key.reserve(peer.size() + group.size() + id.size() + 2);
+  key += peer;
+  key += '\n';  // never part of a user, group or message id
+  key += group;
+  key += '\n';
+  key += id;
+  return key;
+}
+
+void mailbox_queue::load(std::vector<mailbox_item> waiting,
+                         std::vector<mailbox_item> delivered) {
+  for (auto& item : waiting)
+    append(std::move(item));
+  for (auto& item : delivered)
+    remember_delivered(key_of(item.peer, item.group, item.id), item.seq);
+}
+
+void mailbox_queue::append(mailbox_item item) {
+  if (item.kind == item_kind::message)
+    waiting_seq_[key_of(item.peer, item.group, item.id)] = item.seq;
+  auto seq = item.seq;
+  waiting_.emplace(seq, std::move(item));
+}
+
+mailbox_queue::confirm_result mailbox_queue::confirm(const std::string& peer,
+                                                     const std::string& group,
+                                                     const std::string& id,
+                                                     receipt_status status) {
+  auto key = key_of(peer, group, id);
+  if (auto i = waiting_seq_.find(key); i != waiting_seq_.end()) {
+    auto seq = i->second;
+    waiting_seq_.erase(i);
+    waiting_.erase(seq);
+    if (status == receipt_status::delivered)
+      remember_delivered(std::move(key), seq);
+    return {confirm_result::changed, seq, receipt_status::sent};
+  }
+  if (auto i = delivered_.find(key); i != delivered_.end()) {
+    auto seq = i->second;
+    if (status != receipt_status::read)
+      return {confirm_result::unchanged, seq, receipt_status::delivered};
+    delivered_.erase(i);  // its entry in delivered_order_ is skipped when it comes up
+    return {confirm_result::changed, seq, receipt_status::delivered};
+  }
+  return {};
+}
+
+void mailbox_queue::remember(const std::string& peer, const std::string& group,
+                             const std::string& id, int64_t seq, receipt_status after) {
+  if (after == receipt_status::delivered)
+    remember_delivered(key_of(peer, group, id), seq);
+}
+
+std::vector<int64_t> mailbox_queue::take_receipts(size_t limit) {
+  std::vector<int64_t> seqs;
+  size_t seen = 0;
+  for (auto i = waiting_.begin(); i != waiting_.end() && seen < limit; ++seen) {
+    if (i->second.kind == item_kind::receipt) {
+      seqs.push_back(i->first);
+      i = waiting_.erase(i);
+    } else {
+      ++i;
+    }
+  }
+  return seqs;
+}
+
+void mailbox_queue::remember_delivered(std::string key, int64_t seq) {
+  while (delivered_order_.size() >= delivered_capacity_) {
+    auto& oldest = delivered_order_.front();
+    if (auto i = delivered_.find(oldest); i != delivered_.end() && i->second <= seq)
+      delivered_.erase(i);
+    delivered_order_.pop_front();
+  }
+  delivered_order_.push_back(key);
+  delivered_[std::move(key)] = seq;
+}
+
+} // namespace parley

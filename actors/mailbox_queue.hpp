@@ -1,0 +1,66 @@
+#pragma once
+
+// What a mailbox holds in memory, without any actor around it: the items waiting for the
+// owner in arrival order, and the receipt state of each message the owner received.
+// A message moves  waiting (sent) -> delivered -> read  and never back.
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "actors/frames.hpp"
+
+namespace parley {
+
+class mailbox_queue {
+public:
+  explicit mailbox_queue(size_t delivered_capacity = 256)
+    : delivered_capacity_(delivered_capacity) {}
+
+  /// Fills the queue from the store's snapshot (both in arrival order).
+  void load(std::vector<mailbox_item> waiting, std::vector<mailbox_item> delivered);
+
+  /// A committed item joins the queue. Items arrive in seq order.
+  void append(mailbox_item item);
+
+  /// Waiting items in arrival order.
+  const std::map<int64_t, mailbox_item>& waiting() const { return waiting_; }
+  size_t size() const { return waiting_.size(); }
+  bool empty() const { return waiting_.empty(); }
+
+  struct confirm_result {
+    enum outcome { changed, unchanged, unknown } what = unknown;
+    int64_t seq = 0;
+    receipt_status before = receipt_status::sent;
+  };
+
+  /// Applies `delivered` or `read` from the owner for the message (peer, group, id).
+  /// `unknown` means the message is not in memory (ask the store); `unchanged` that it
+  /// already reached `status`.
+  confirm_result confirm(const std::string& peer, const std::string& group,
+                         const std::string& id, receipt_status status);
+
+  /// Records a message the store found at `before` and that now reached `after`.
+  void remember(const std::string& peer, const std::string& group, const std::string& id,
+                int64_t seq, receipt_status after);
+
+  /// Removes the receipts among the first `limit` waiting items (they have been handed
+  /// over) and returns their seqs.
+  std::vector<int64_t> take_receipts(size_t limit = SIZE_MAX);
+
+private:
+  static std::string key_of(const std::string& peer, const std::string& group,
+                            const std::string& id);
+  void remember_delivered(std::string key, int64_t seq);
+
+  size_t delivered_capacity_;
+  std::map<int64_t, mailbox_item> waiting_;             // by seq
+  std::unordered_map<std::string, int64_t> waiting_seq_;  // message key -> seq
+  std::unordered_map<std::string, int64_t> delivered_;    // delivered, not read yet
+  std::deque<std::string> delivered_order_;               // oldest first, for the bound
+};
+
+} // namespace parley

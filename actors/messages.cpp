@@ -1,0 +1,32 @@
+#include "actors/messages.hpp"
+
+#include <caf/actor_registry.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+
+namespace parley {
+
+const char* to_string(receipt_status s) {
+  switch (s) {
+    case receipt_status::sent: return "sent";
+    case receipt_status::delivered: return "delivered";
+    case receipt_status::read: return "read";
+  }
+  return "sent";
+}
+
+void add_message_types(caf::actor_system_config& cfg) {
+  cfg.add_message_types<caf::id_block::parley_runtime>();
+  cfg.add_message_types<caf::id_block::parley_actors>();
+  add_error_category(cfg);
+}
+
+caf::actor registered(caf::actor_system& sys, caf::atom_value name) {
+  return caf::actor_cast<caf::actor>(sys.registry().get(name));
+}
+
+std::string mailbox_child_id(const std::string& user) {
+  return "mailbox:" + user;
+}
+
+} // namespace parley

@@ -1,0 +1,171 @@
+#pragma once
+
+// Every type Parley's actors exchange, its inspect overload, and one type-ID block that
+// continues the runtime's. Types that may cross nodes are inspectable; the few that hold
+// local pointers (the client link) are marked unsafe and never leave their node.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/meta/type_name.hpp>
+#include <caf/type_id.hpp>
+
+#include "actors/client_link.hpp"
+#include "actors/frames.hpp"
+#include "runtime/type_ids.hpp"
+
+namespace parley {
+
+/// Where a stored item landed.
+struct stored_ref {
+  int64_t seq = 0;
+  int64_t ts = 0;
+  receipt_status status = receipt_status::sent;
+  bool duplicate = false;  // the (sender, id) was stored before: seq and ts are the original's
+};
+
+/// What the store holds for one mailbox, read when the mailbox actor starts.
+struct mailbox_snapshot {
+  bool known_user = false;
+  std::vector<mailbox_item> waiting;    // in arrival order
+  std::vector<mailbox_item> delivered;  // recent tombstones not yet read, for receipts
+};
+
+struct user_record {
+  std::string user;
+  std::string key;  // raw Ed25519 public key
+  int64_t created = 0;
+  int64_t last_seen = 0;
+};
+
+struct presence_info {
+  std::string user;
+  bool online = false;
+  int64_t last_seen = 0;
+};
+
+struct login_reply {
+  bool created = false;  // first login: the key was registered now
+  int64_t last_seen = 0;
+};
+
+/// What a gateway hands a new session.
+struct session_args {
+  std::string user;
+  std::string key;    // raw public key of a key login; empty for a token login
+  std::string token;  // the token to give the client in `welcome`
+  std::vector<std::string> nodes;  // client URLs for `welcome`
+  std::shared_ptr<client_link> link;
+};
+
+// -- inspection ---------------------------------------------------------------------
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, mailbox_item& x) {
+  return f(caf::meta::type_name("mailbox_item"), x.seq, x.kind, x.peer, x.id, x.group,
+           x.body, x.meta, x.ts, x.status);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, stored_ref& x) {
+  return f(caf::meta::type_name("stored_ref"), x.seq, x.ts, x.status, x.duplicate);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, mailbox_snapshot& x) {
+  return f(caf::meta::type_name("mailbox_snapshot"), x.known_user, x.waiting, x.delivered);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, user_record& x) {
+  return f(caf::meta::type_name("user_record"), x.user, x.key, x.created, x.last_seen);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, presence_info& x) {
+  return f(caf::meta::type_name("presence_info"), x.user, x.online, x.last_seen);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, login_reply& x) {
+  return f(caf::meta::type_name("login_reply"), x.created, x.last_seen);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, confirm_request& x) {
+  return f(caf::meta::type_name("confirm_request"), x.from, x.id, x.group, x.status);
+}
+
+} // namespace parley
+
+CAF_BEGIN_TYPE_ID_BLOCK(parley_actors, caf::id_block::parley_runtime::end)
+  CAF_ADD_TYPE_ID(parley_actors, (parley::mailbox_item))
+  CAF_ADD_TYPE_ID(parley_actors, (std::vector<parley::mailbox_item>))
+  CAF_ADD_TYPE_ID(parley_actors, (parley::stored_ref))
+  CAF_ADD_TYPE_ID(parley_actors, (parley::mailbox_snapshot))
+  CAF_ADD_TYPE_ID(parley_actors, (parley::user_record))
+  CAF_ADD_TYPE_ID(parley_actors, (std::vector<parley::user_record>))
+  CAF_ADD_TYPE_ID(parley_actors, (parley::presence_info))
+  CAF_ADD_TYPE_ID(parley_actors, (parley::login_reply))
+  CAF_ADD_TYPE_ID(parley_actors, (parley::confirm_request))
+  CAF_ADD_TYPE_ID(parley_actors, (std::vector<std::string>))
+
+  // mailbox
+  CAF_ADD_ATOM(parley_actors, parley, deliver_atom, "deliver")
+  CAF_ADD_ATOM(parley_actors, parley, receipt_atom, "receipt")
+  CAF_ADD_ATOM(parley_actors, parley, confirm_atom, "confirm")
+  CAF_ADD_ATOM(parley_actors, parley, attach_atom, "attach")
+  CAF_ADD_ATOM(parley_actors, parley, push_atom, "push")
+  CAF_ADD_ATOM(parley_actors, parley, inbox_atom, "inbox")
+  // store
+  CAF_ADD_ATOM(parley_actors, parley, append_atom, "append")
+  CAF_ADD_ATOM(parley_actors, parley, status_atom, "status")
+  CAF_ADD_ATOM(parley_actors, parley, erase_atom, "erase")
+  CAF_ADD_ATOM(parley_actors, parley, load_atom, "load")
+  CAF_ADD_ATOM(parley_actors, parley, find_atom, "find")
+  CAF_ADD_ATOM(parley_actors, parley, put_user_atom, "putuser")
+  CAF_ADD_ATOM(parley_actors, parley, load_users_atom, "loadusers")
+  CAF_ADD_ATOM(parley_actors, parley, touch_atom, "touch")
+  CAF_ADD_ATOM(parley_actors, parley, expire_atom, "expire")
+  CAF_ADD_ATOM(parley_actors, parley, checkpoint_atom, "checkpoint")
+  // directory
+  CAF_ADD_ATOM(parley_actors, parley, login_atom, "login")
+  CAF_ADD_ATOM(parley_actors, parley, presence_atom, "presence")
+  CAF_ADD_ATOM(parley_actors, parley, subscribe_atom, "subscribe")
+  CAF_ADD_ATOM(parley_actors, parley, key_atom, "key")
+  CAF_ADD_ATOM(parley_actors, parley, seen_atom, "seen")
+  CAF_ADD_ATOM(parley_actors, parley, session_of_atom, "sessionof")
+  // session
+  CAF_ADD_ATOM(parley_actors, parley, replaced_atom, "replaced")
+  CAF_ADD_ATOM(parley_actors, parley, closed_atom, "closed")
+  // registry names of the node's well-known actors
+  CAF_ADD_ATOM(parley_actors, parley, store_name, "store")
+  CAF_ADD_ATOM(parley_actors, parley, directory_name, "directory")
+  CAF_ADD_ATOM(parley_actors, parley, mailboxes_name, "mailboxes")
+  CAF_ADD_ATOM(parley_actors, parley, sessions_name, "sessions")
+  CAF_ADD_ATOM(parley_actors, parley, node_name, "node")
+CAF_END_TYPE_ID_BLOCK(parley_actors)
+
+// Local-only requests carrying pointers or huge payloads never cross the network.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::session_args)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::send_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::presence_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::subscribe_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::key_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::ping_request)
+
+namespace parley {
+
+/// Announces our types and error category to CAF. Call before creating the system.
+void add_message_types(caf::actor_system_config& cfg);
+
+/// The registered actor under `name`, or an invalid handle.
+caf::actor registered(caf::actor_system& sys, caf::atom_value name);
+
+/// The child id of a user's mailbox: "mailbox:<user>".
+std::string mailbox_child_id(const std::string& user);
+
+} // namespace parley

@@ -1,0 +1,36 @@
+#pragma once
+
+// Assembles a node's supervision tree (DESIGN.md, "Actors on one node"):
+//
+//   node (one_for_one)
+//    |- store       SQLite writer, detached                         permanent
+//    |- directory   users, keys, presence                           permanent
+//    |- mailboxes   supervisor of mailbox:<user>, started on demand  permanent
+//    `- sessions    supervisor of session:<user>, one per connection permanent
+//
+// Each is registered in the actor system's registry under its name, so that a restarted
+// child is found again by everyone who looks it up.
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+
+#include "actors/mailbox.hpp"
+#include "actors/node_metrics.hpp"
+#include "runtime/config.hpp"
+
+namespace parley {
+
+struct node_tree_settings {
+  store_settings store;
+  mailbox_settings mailbox;
+};
+
+/// Spawns the node supervisor with its children; returns it (registered as "node").
+caf::actor start_node_tree(caf::actor_system& sys, const node_tree_settings& settings,
+                           node_metrics* metrics);
+
+/// Forgets the registered names, so that the actor system can be destroyed (the
+/// registry holds strong references). Call after the tree has stopped.
+void unregister_node_tree(caf::actor_system& sys);
+
+} // namespace parley

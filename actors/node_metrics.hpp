@@ -1,0 +1,27 @@
+#pragma once
+
+// The metrics a node exports (PROTOCOL.md section 6), registered once per node and
+// handed by pointer to the actors that record them.
+
+#include "runtime/metrics.hpp"
+
+namespace parley {
+
+struct node_metrics {
+  explicit node_metrics(metrics_registry& registry);
+
+  counter& messages_acked;
+  counter& messages_delivered;
+  counter& receipts_sent;
+  counter& actor_restarts;
+  counter& store_commits;
+  counter& logins;
+  gauge& sessions;
+  gauge& mailboxes;
+  gauge& mailbox_depth;
+  gauge& cluster_nodes;
+  histogram& ack_latency;
+  histogram& commit_batch;
+};
+
+} // namespace parley

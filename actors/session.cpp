@@ -1,0 +1,281 @@
+#include "actors/session.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+
+#include "actors/mailbox_router.hpp"
+#include "runtime/clock.hpp"
+#include "runtime/logging.hpp"
+#include "runtime/token_bucket.hpp"
+#include "runtime/unexpected_message.hpp"
+
+namespace parley {
+
+namespace {
+
+constexpr auto directory_timeout = std::chrono::seconds{10};
+constexpr auto reattach_delay = std::chrono::milliseconds{50};
+constexpr int64_t seen_report_interval_ms = 10'000;
+
+} // namespace
+
+struct session_state {
+  static inline const char* name = "session";
+
+  session_state() : limiter(1, 1) {}
+  ~session_state() {
+    if (metrics)
+      metrics->sessions.add(-1);
+  }
+
+  session_args args;
+  session_settings settings;
+  node_metrics* metrics = nullptr;
+  token_bucket limiter;
+  mailbox_router router;
+  caf::actor own_mailbox;
+  int64_t last_frame_ms = 0;
+  int64_t last_reported_ms = 0;
+};
+
+namespace {
+
+using self_ptr = caf::stateful_actor<session_state>*;
+
+caf::actor directory_of(self_ptr self) {
+  return registered(self->system(), directory_name::value);
+}
+
+void send_error(self_ptr self, std::string id, const caf::error& err) {
+  auto code = code_of(err);
+  std::string message;
+  if (code == errc::internal || code == errc::none) {
+    // Timeouts and dead actors: durability was not reached, the client may retry.
+    code = errc::unavailable;
+    message = self->system().render(err);
+  } else if (!err.context().empty()) {
+    message = to_string(err.context());
+  }
+  self->state.args.link->send(error_frame{std::move(id), code, std::move(message)});
+}
+
+void report_seen(self_ptr self) {
+  auto& st = self->state;
+  if (auto dir = directory_of(self))
+    self->send(dir, seen_atom_v, st.args.user, st.last_frame_ms);
+  st.last_reported_ms = st.last_frame_ms;
+}
+
+// Every frame counts for last_seen and against the rate limit. False: reject the frame.
+bool admit(self_ptr self, const std::string& id) {
+  auto& st = self->state;
+  st.last_frame_ms = now_ms();
+  if (st.last_frame_ms - st.last_reported_ms >= seen_report_interval_ms)
+    report_seen(self);
+  if (st.limiter.try_take(steady_ns()))
+    return true;
+  st.args.link->send(error_frame{id, errc::rate_limited, "slow down"});
+  return false;
+}
+
+void attach_to_mailbox(self_ptr self) {
+  auto& st = self->state;
+  resolve_mailbox(
+    self, st.router, st.args.user,
+    [self](caf::actor mb) {
+      self->state.own_mailbox = mb;
+      self->monitor(mb);
+      self->request(mb, mailbox_timeout, attach_atom_v, caf::actor_cast<caf::actor>(self))
+        .then([](caf::unit_t) {},
+              [self](caf::error&) {
+                self->state.router.forget(self->state.args.user);
+                self->delayed_send(self, reattach_delay, attach_atom_v);
+              });
+    },
+    [self](caf::error& err) {
+      SPDLOG_LOGGER_WARN(logs::session(), "event=attach_failed user={} err={}",
+                         self->state.args.user, self->system().render(err));
+      self->delayed_send(self, reattach_delay, attach_atom_v);
+    });
+}
+
+void handle_send(self_ptr self, send_request& req) {
+  auto& st = self->state;
+  if (!admit(self, req.id))
+    return;
+  if (!req.group.empty()) {
+    // Group chat arrives with group actors; until then no group exists.
+    st.args.link->send(error_frame{req.id, errc::unknown_group, req.group});
+    return;
+  }
+  mailbox_item item;
+  item.kind = item_kind::message;
+  item.peer = st.args.user;
+  item.id = req.id;
+  item.body = std::move(req.body);
+  item.meta = std::move(req.meta);
+  auto to = std::move(req.to);
+  auto id = req.id;
+  auto arrived_ns = req.arrived_ns;
+  request_mailbox(
+    self, st.router, to, caf::make_message(deliver_atom_v, std::move(item)),
+    [self, id, arrived_ns](int64_t ts) {
+      auto& st = self->state;
+      st.args.link->send(ack_frame{id, ts});
+      st.metrics->messages_acked.inc();
+      st.metrics->ack_latency.observe(std::chrono::nanoseconds{steady_ns() - arrived_ns});
+    },
+    [self, id](caf::error& err) { send_error(self, id, err); });
+}
+
+template <class Reply, class OnReply>
+void ask_directory(self_ptr self, const std::string& id, caf::message msg, OnReply on_reply) {
+  auto dir = directory_of(self);
+  if (!dir) {
+    send_error(self, id, caf::make_error(errc::unavailable, "directory not running"));
+    return;
+  }
+  self->request(dir, directory_timeout, std::move(msg))
+    .then([on_reply](Reply& reply) mutable { on_reply(reply); },
+          [self, id](caf::error& err) { send_error(self, id, err); });
+}
+
+caf::behavior running(self_ptr self) {
+  return {
+    [self](send_request& req) { handle_send(self, req); },
+    [self](confirm_request& c) {
+      auto& st = self->state;
+      if (!admit(self, {}))
+        return;
+      if (st.own_mailbox)
+        self->send(st.own_mailbox, confirm_atom_v, std::move(c));
+    },
+    [self](presence_request& req) {
+      if (!admit(self, req.id))
+        return;
+      ask_directory<presence_info>(self, req.id, caf::make_message(presence_atom_v, req.user),
+                                   [self, id = req.id](presence_info& p) {
+                                     self->state.args.link->send(
+                                       presence_frame{id, p.user, p.online, p.last_seen});
+                                   });
+    },
+    [self](subscribe_request& req) {
+      if (!admit(self, req.id))
+        return;
+      ask_directory<caf::unit_t>(
+        self, req.id, caf::make_message(subscribe_atom_v, req.users, caf::actor_cast<caf::actor>(self)),
+        [self, id = req.id](caf::unit_t) { self->state.args.link->send(ok_frame{id}); });
+    },
+    [self](key_request& req) {
+      if (!admit(self, req.id))
+        return;
+      ask_directory<std::string>(self, req.id, caf::make_message(key_atom_v, req.user),
+                                 [self, id = req.id, user = req.user](std::string& key) {
+                                   self->state.args.link->send(key_frame{id, user, key});
+                                 });
+    },
+    [self](ping_request& req) {
+      if (!admit(self, req.id))
+        return;
+      self->state.args.link->send(pong_frame{req.id, now_ms()});
+    },
+    [self](push_atom, mailbox_item& item) {
+      auto& st = self->state;
+      st.args.link->send(item_frame{st.args.user, std::move(item)});
+    },
+    [self](presence_atom, presence_info& p) {
+      self->state.args.link->send(presence_frame{{}, p.user, p.online, p.last_seen});
+    },
+    [self](seen_atom) { return self->state.last_frame_ms; },
+    [self](attach_atom) { attach_to_mailbox(self); },
+    [self](replaced_atom) {
+      auto& link = self->state.args.link;
+      link->send(error_frame{{}, errc::replaced, "logged in elsewhere"});
+      link->close(close_reason::replaced);
+      report_seen(self);
+      self->quit();
+    },
+    [self](closed_atom) {
+      report_seen(self);
+      self->quit();
+    },
+  };
+}
+
+void logged_in(self_ptr self, const login_reply&) {
+  auto& st = self->state;
+  st.metrics->logins.inc();
+  st.args.link->send(welcome_frame{st.args.user, st.settings.node_id, st.args.token,
+                                   now_ms(), st.args.nodes});
+  self->set_default_handler(log_unexpected(logs::session(), "session"));
+  self->become(running(self));
+  attach_to_mailbox(self);
+}
+
+} // namespace
+
+caf::behavior session(caf::stateful_actor<session_state>* self, session_args args,
+                      session_settings settings, node_metrics* metrics) {
+  auto& st = self->state;
+  st.args = std::move(args);
+  st.settings = std::move(settings);
+  st.metrics = metrics;
+  st.limiter = token_bucket{st.settings.frames_per_second, st.settings.frame_burst};
+  st.last_frame_ms = now_ms();
+  st.last_reported_ms = st.last_frame_ms;
+  metrics->sessions.add(1);
+  self->attach_functor([link = st.args.link](const caf::error& reason) {
+    if (!reason)
+      link->close(close_reason::normal);
+    else if (reason == caf::exit_reason::user_shutdown)
+      link->close(close_reason::shutdown);
+    else
+      link->close(close_reason::internal);
+  });
+  self->set_down_handler([self](caf::down_msg& msg) {
+    auto& st = self->state;
+    if (st.own_mailbox && msg.source == st.own_mailbox.address()) {
+      // Our mailbox crashed and is being restarted: attach to the new one.
+      st.own_mailbox = nullptr;
+      st.router.forget(st.args.user);
+      self->delayed_send(self, reattach_delay, attach_atom_v);
+    }
+  });
+  // Frames that arrive before the directory answers wait for `running`.
+  self->set_default_handler(caf::skip);
+  auto dir = directory_of(self);
+  if (!dir) {
+    st.args.link->send(error_frame{{}, errc::unavailable, "directory not running"});
+    self->quit();
+    return {};
+  }
+  self->request(dir, directory_timeout, login_atom_v, st.args.user, st.args.key,
+                caf::actor_cast<caf::actor>(self))
+    .then([self](login_reply& reply) { logged_in(self, reply); },
+          [self](caf::error& err) {
+            auto code = code_of(err);
+            auto& link = self->state.args.link;
+            if (code == errc::auth_failed) {
+              link->send(error_frame{{}, errc::auth_failed, "key does not match this user"});
+              link->close(close_reason::auth_failed);
+            } else {
+              send_error(self, {}, err);
+              link->close(close_reason::shutdown);
+            }
+            self->quit();
+          });
+  return {
+    [self](closed_atom) { self->quit(); },
+  };
+}
+
+caf::actor spawn_session(caf::actor_system& sys, session_args args,
+                         const session_settings& settings, node_metrics* metrics) {
+  auto name = "session:" + args.user;
+  auto handle = sys.spawn(session, std::move(args), settings, metrics);
+  if (auto sup = registered(sys, sessions_name::value))
+    caf::anon_send(sup, adopt_child_atom_v, handle, std::move(name));
+  return handle;
+}
+
+} // namespace parley

@@ -1,0 +1,36 @@
+#pragma once
+
+// session:<user>: one per authenticated connection, wherever the client connected.
+// Temporary: a dead session is never restarted, the client reconnects.
+//
+//   logging_in --(directory accepts)--> running --(closed | replaced)--> gone
+//        \--(auth_failed)--> gone
+//
+// From the connection: the request structs of frames.hpp, and (closed_atom).
+// From the mailbox: (push_atom, mailbox_item). From the directory: (replaced_atom),
+// (presence_atom, presence_info) for subscriptions, and (seen_atom) -> int64_t.
+
+#include <caf/behavior.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "actors/messages.hpp"
+#include "actors/node_metrics.hpp"
+
+namespace parley {
+
+struct session_state;
+
+struct session_settings {
+  std::string node_id;
+  double frames_per_second = 2000;  // sustained rate limit per session
+  double frame_burst = 4000;
+};
+
+caf::behavior session(caf::stateful_actor<session_state>* self, session_args args,
+                      session_settings settings, node_metrics* metrics);
+
+/// Spawns a session and hands it to the node's session supervisor.
+caf::actor spawn_session(caf::actor_system& sys, session_args args,
+                         const session_settings& settings, node_metrics* metrics);
+
+} // namespace parley

@@ -1,0 +1,311 @@
+#include "actors/store.hpp"
+
+#include <chrono>
+#include <optional>
+#include <variant>
+
+#include <caf/actor_registry.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/response_promise.hpp>
+
+#include "persistence/mailbox_store.hpp"
+#include "persistence/sqlite_db.hpp"
+#include "persistence/user_store.hpp"
+#include "runtime/clock.hpp"
+#include "runtime/logging.hpp"
+#include "runtime/unexpected_message.hpp"
+
+namespace parley {
+
+namespace {
+
+constexpr auto checkpoint_delay = std::chrono::milliseconds{100};
+constexpr auto expire_interval = std::chrono::minutes{5};
+constexpr int64_t dedup_window_ms = 24LL * 3600 * 1000;
+constexpr int64_t expiry_ms = 30LL * 24 * 3600 * 1000;
+// Receipt state for `read` after `delivered` is kept in memory for this many recent
+// messages per mailbox; older ones are looked up with find_atom.
+constexpr size_t delivered_in_memory = 256;
+
+struct append_op {
+  mailbox_row row;
+  caf::response_promise promise;
+};
+struct status_op {
+  int64_t seq;
+  int status;
+};
+struct erase_op {
+  int64_t seq;
+};
+struct put_user_op {
+  user_row row;
+  caf::response_promise promise;
+};
+struct touch_op {
+  std::string user;
+  int64_t last_seen;
+};
+
+using write_op = std::variant<append_op, status_op, erase_op, put_user_op, touch_op>;
+
+mailbox_row to_row(const std::string& owner, const mailbox_item& item) {
+  mailbox_row r;
+  r.owner = owner;
+  r.kind = static_cast<int>(item.kind);
+  r.peer = item.peer;
+  r.msg_id = item.id;
+  r.group = item.group;
+  r.status = static_cast<int>(item.status);
+  r.ts = item.ts;
+  r.body = item.body;
+  r.meta = item.meta;
+  return r;
+}
+
+mailbox_item to_item(mailbox_row&& r) {
+  mailbox_item item;
+  item.seq = r.seq;
+  item.kind = static_cast<item_kind>(r.kind);
+  item.peer = std::move(r.peer);
+  item.id = std::move(r.msg_id);
+  item.group = std::move(r.group);
+  item.body = std::move(r.body);
+  item.meta = std::move(r.meta);
+  item.ts = r.ts;
+  item.status = static_cast<receipt_status>(r.status);
+  return item;
+}
+
+} // namespace
+
+struct store_state {
+  static inline const char* name = "store";
+
+  std::unique_ptr<sqlite_db> db;
+  std::optional<mailbox_store> mailboxes;
+  std::optional<user_store> users;
+  std::vector<write_op> batch;
+  bool flush_queued = false;
+  bool checkpoint_queued = false;
+  bool dirty_since_checkpoint = false;
+  node_metrics* metrics = nullptr;
+};
+
+namespace {
+
+using self_ptr = caf::stateful_actor<store_state>*;
+
+// Applies one buffered write inside the open transaction.
+caf::error apply(store_state& st, write_op& op, std::vector<std::pair<caf::response_promise, caf::message>>& replies) {
+  return std::visit(
+    [&](auto& w) -> caf::error {
+      using T = std::decay_t<decltype(w)>;
+      if constexpr (std::is_same_v<T, append_op>) {
+        auto res = st.mailboxes->append(w.row);
+        if (!res)
+          return std::move(res.error());
+        stored_ref ref{res->seq, res->ts, static_cast<receipt_status>(res->status),
+                       res->duplicate};
+        replies.emplace_back(std::move(w.promise), caf::make_message(ref));
+        return caf::none;
+      } else if constexpr (std::is_same_v<T, status_op>) {
+        return st.mailboxes->set_status(w.seq, w.status);
+      } else if constexpr (std::is_same_v<T, erase_op>) {
+        return st.mailboxes->erase(w.seq);
+      } else if constexpr (std::is_same_v<T, put_user_op>) {
+        if (auto err = st.users->put(w.row))
+          return err;
+        replies.emplace_back(std::move(w.promise), caf::make_message(caf::unit));
+        return caf::none;
+      } else {
+        return st.users->touch(w.user, w.last_seen);
+      }
+    },
+    op);
+}
+
+void fail_all(std::vector<write_op>& ops, const caf::error& err) {
+  for (auto& op : ops) {
+    if (auto* a = std::get_if<append_op>(&op))
+      a->promise.deliver(err);
+    else if (auto* u = std::get_if<put_user_op>(&op))
+      u->promise.deliver(err);
+  }
+}
+
+void flush(self_ptr self) {
+  auto& st = self->state;
+  st.flush_queued = false;
+  if (st.batch.empty())
+    return;
+  std::vector<write_op> ops;
+  ops.swap(st.batch);
+  std::vector<std::pair<caf::response_promise, caf::message>> replies;
+  replies.reserve(ops.size());
+  caf::error err = st.db->begin();
+  for (size_t i = 0; !err && i < ops.size(); ++i)
+    err = apply(st, ops[i], replies);
+  if (!err)
+    err = st.db->commit();
+  if (err) {
+    st.db->rollback();
+    SPDLOG_LOGGER_ERROR(logs::store(), "event=commit_failed ops={} err={}", ops.size(),
+                        self->system().render(err));
+    // Promises already moved into `replies` are answered with the error too.
+    for (auto& [promise, msg] : replies)
+      promise.deliver(err);
+    fail_all(ops, err);
+    return;
+  }
+  st.metrics->store_commits.inc();
+  st.metrics->commit_batch.observe(static_cast<double>(ops.size()));
+  for (auto& [promise, msg] : replies)
+    promise.deliver(std::move(msg));
+  st.dirty_since_checkpoint = true;
+  if (!st.checkpoint_queued) {
+    st.checkpoint_queued = true;
+    self->delayed_send(self, checkpoint_delay, checkpoint_atom_v);
+  }
+}
+
+void buffer(self_ptr self, write_op op) {
+  auto& st = self->state;
+  st.batch.push_back(std::move(op));
+  if (!st.flush_queued) {
+    // Queued behind everything already waiting in our mailbox: the flush takes all of it.
+    st.flush_queued = true;
+    self->send(self, caf::flush_atom_v);
+  }
+}
+
+void expire(self_ptr self) {
+  auto now = now_ms();
+  auto deleted = self->state.mailboxes->expire(now - dedup_window_ms, now - expiry_ms,
+                                               100000);
+  if (!deleted)
+    SPDLOG_LOGGER_WARN(logs::store(), "event=expire_failed err={}",
+                       self->system().render(deleted.error()));
+  else if (*deleted > 0)
+    SPDLOG_LOGGER_INFO(logs::store(), "event=expired rows={}", *deleted);
+}
+
+} // namespace
+
+caf::behavior store(caf::stateful_actor<store_state>* self, store_settings settings,
+                    node_metrics* metrics) {
+  auto& st = self->state;
+  st.metrics = metrics;
+  auto db = sqlite_db::open(settings.database, settings.sync);
+  if (!db) {
+    SPDLOG_LOGGER_ERROR(logs::store(), "event=open_failed file={} err={}",
+                        settings.database.string(), self->system().render(db.error()));
+    self->quit(db.error());
+    return {};
+  }
+  st.db = std::move(*db);
+  auto mailboxes = mailbox_store::open(*st.db);
+  auto users = user_store::open(*st.db);
+  if (!mailboxes || !users) {
+    auto err = !mailboxes ? mailboxes.error() : users.error();
+    SPDLOG_LOGGER_ERROR(logs::store(), "event=schema_failed err={}", self->system().render(err));
+    self->quit(err);
+    return {};
+  }
+  st.mailboxes = std::move(*mailboxes);
+  st.users = std::move(*users);
+  if (auto waiting = st.mailboxes->count_waiting())
+    SPDLOG_LOGGER_INFO(logs::store(), "event=opened file={} waiting={}",
+                       settings.database.string(), *waiting);
+  // Stop means: commit what is buffered (nothing acked depends on it, but nothing is
+  // thrown away either), then go.
+  self->set_exit_handler([self](caf::exit_msg& msg) {
+    flush(self);
+    self->quit(msg.reason);
+  });
+  self->set_default_handler(log_unexpected(logs::store(), "store"));
+  expire(self);
+  self->delayed_send(self, expire_interval, expire_atom_v);
+  return {
+    [self](append_atom, const std::string& owner, const mailbox_item& item) {
+      auto promise = self->make_response_promise();
+      buffer(self, append_op{to_row(owner, item), promise});
+      return promise;
+    },
+    [self](status_atom, int64_t seq, receipt_status status) {
+      buffer(self, status_op{seq, static_cast<int>(status)});
+    },
+    [self](erase_atom, int64_t seq) { buffer(self, erase_op{seq}); },
+    [self](put_user_atom, const user_record& rec) {
+      auto promise = self->make_response_promise();
+      buffer(self, put_user_op{user_row{rec.user, rec.key, rec.created, rec.last_seen}, promise});
+      return promise;
+    },
+    [self](touch_atom, const std::string& user, int64_t last_seen) {
+      buffer(self, touch_op{user, last_seen});
+    },
+    [self](caf::flush_atom) { flush(self); },
+    [self](load_atom, const std::string& owner) -> caf::result<mailbox_snapshot> {
+      flush(self);
+      auto& st = self->state;
+      auto loaded = st.mailboxes->load(owner, delivered_in_memory);
+      if (!loaded)
+        return std::move(loaded.error());
+      auto known = st.users->exists(owner);
+      if (!known)
+        return std::move(known.error());
+      mailbox_snapshot snap;
+      snap.known_user = *known;
+      for (auto& r : loaded->waiting)
+        snap.waiting.push_back(to_item(std::move(r)));
+      for (auto& r : loaded->delivered)
+        snap.delivered.push_back(to_item(std::move(r)));
+      return snap;
+    },
+    [self](find_atom, const std::string& owner, const std::string& peer,
+           const std::string& group, const std::string& id) -> caf::result<mailbox_item> {
+      flush(self);
+      auto found = self->state.mailboxes->find(owner, peer, group, id);
+      if (!found)
+        return std::move(found.error());
+      if (!*found)
+        return mailbox_item{};
+      return to_item(std::move(**found));
+    },
+    [self](load_users_atom) -> caf::result<std::vector<user_record>> {
+      flush(self);
+      auto rows = self->state.users->load_all();
+      if (!rows)
+        return std::move(rows.error());
+      std::vector<user_record> out;
+      out.reserve(rows->size());
+      for (auto& r : *rows)
+        out.push_back(user_record{std::move(r.user), std::move(r.key), r.created, r.last_seen});
+      return out;
+    },
+    [self](checkpoint_atom) {
+      auto& st = self->state;
+      st.checkpoint_queued = false;
+      if (!st.dirty_since_checkpoint)
+        return;
+      st.dirty_since_checkpoint = false;
+      if (auto err = st.db->checkpoint())
+        SPDLOG_LOGGER_WARN(logs::store(), "event=checkpoint_failed err={}",
+                           self->system().render(err));
+    },
+    [self](expire_atom) {
+      expire(self);
+      self->delayed_send(self, expire_interval, expire_atom_v);
+    },
+  };
+}
+
+caf::actor start_store(caf::local_actor* sup, const store_settings& settings,
+                       node_metrics* metrics) {
+  auto handle = sup->spawn<caf::linked + caf::detached>(store, settings, metrics);
+  sup->system().registry().put(store_name::value, caf::actor_cast<caf::strong_actor_ptr>(handle));
+  return handle;
+}
+
+} // namespace parley

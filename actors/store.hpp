@@ -1,0 +1,39 @@
+#pragma once
+
+// The store: the only actor that touches SQLite. It runs detached (its own thread) so
+// that SQLite's blocking calls never hold a scheduler thread.
+//
+// Group commit: writes are buffered as they arrive and a flush message is queued behind
+// them; the flush commits everything buffered in one transaction and only then answers
+// the requests, so an answer means "committed". Whatever arrives during a commit is
+// committed by the next one. Reads flush first, so they see every earlier write.
+//
+// Messages:
+//   (append_atom, std::string owner, mailbox_item)      -> stored_ref
+//   (status_atom, int64_t seq, receipt_status)            message delivered/read: body dropped
+//   (erase_atom, int64_t seq)                             receipt handed over: row deleted
+//   (load_atom, std::string owner)                      -> mailbox_snapshot
+//   (find_atom, owner, peer, group, id)                 -> mailbox_item (seq 0: none)
+//   (put_user_atom, user_record)                        -> caf::unit once committed
+//   (touch_atom, std::string user, int64_t last_seen)     raise last_seen
+//   (load_users_atom)                                   -> std::vector<user_record>
+
+#include <caf/behavior.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "actors/messages.hpp"
+#include "actors/node_metrics.hpp"
+#include "runtime/config.hpp"
+
+namespace parley {
+
+struct store_state;
+
+caf::behavior store(caf::stateful_actor<store_state>* self, store_settings settings,
+                    node_metrics* metrics);
+
+/// Spawns the store (detached, linked to `sup`) and registers it as "store".
+caf::actor start_store(caf::local_actor* sup, const store_settings& settings,
+                       node_metrics* metrics);
+
+} // namespace parley

@@ -1,0 +1,121 @@
+#include "net/admin_port.hpp"
+
+#include <boost/json.hpp>
+#include <caf/event_based_actor.hpp>
+
+#include "actors/messages.hpp"
+#include "net/console_page.hpp"
+#include "net/json_codec.hpp"
+#include "runtime/logging.hpp"
+
+namespace parley {
+
+namespace {
+
+constexpr auto lookup_timeout = std::chrono::seconds{2};
+
+http_response text_response(const http_request& req, http::status status, std::string body,
+                            const char* type) {
+  http_response res{status, req.version()};
+  res.set(http::field::content_type, type);
+  res.set(http::field::cache_control, "no-store");
+  res.body() = std::move(body);
+  return res;
+}
+
+// "mailbox:bob" lives under the mailbox supervisor, "session:bob" under the session
+// supervisor, anything else ("store", "directory", ...) under the node supervisor.
+caf::atom_value supervisor_of(const std::string& actor) {
+  if (actor.rfind("mailbox:", 0) == 0)
+    return mailboxes_name::value;
+  if (actor.rfind("session:", 0) == 0)
+    return sessions_name::value;
+  return node_name::value;
+}
+
+} // namespace
+
+void admin_port::handle(const std::shared_ptr<http_connection>& conn, http_request&& req) {
+  auto target = req.target();
+  auto path = target.substr(0, target.find('?'));
+  bool get = req.method() == http::verb::get;
+  if (get && path == "/healthz") {
+    if (serving_())
+      conn->respond(text_response(req, http::status::ok, "ok\n", "text/plain"));
+    else
+      conn->respond(text_response(req, http::status::service_unavailable, "starting\n",
+                                  "text/plain"));
+  } else if (get && path == "/metrics") {
+    conn->respond(text_response(req, http::status::ok, metrics_.render(),
+                                "text/plain; version=0.0.4"));
+  } else if (get && path == "/v1/cluster") {
+    conn->respond(json_response(req, http::status::ok, cluster_json()));
+  } else if (get && path == "/") {
+    conn->respond(text_response(req, http::status::ok, console_page(), "text/html; charset=utf-8"));
+  } else if (path == "/v1/admin/fault" && fault_injection_ && req.method() == http::verb::post) {
+    fault(conn, req);
+  } else {
+    conn->respond(error_response(req, http::status::not_found, "bad_request",
+                                 "no such call: " + std::string{path}));
+  }
+}
+
+std::string admin_port::cluster_json() const {
+  auto me = identity_();
+  auto value = [&](const char* name) {
+    return static_cast<int64_t>(metrics_.value(name).value_or(0));
+  };
+  boost::json::object node{{"id", me.id},
+                           {"client", me.client},
+                           {"admin", me.admin},
+                           {"cluster", me.cluster},
+                           {"status", "up"},
+                           {"sessions", value("parley_sessions")},
+                           {"mailboxes", value("parley_mailboxes")}};
+  boost::json::object out{{"self", me.id},
+                          {"nodes", boost::json::array{node}},
+                          {"alarms", boost::json::array{}}};
+  return boost::json::serialize(out);
+}
+
+void admin_port::fault(const std::shared_ptr<http_connection>& conn, const http_request& req) {
+  boost::system::error_code ec;
+  auto body = boost::json::parse(req.body(), ec);
+  auto* obj = ec ? nullptr : body.if_object();
+  auto* kind = obj ? obj->if_contains("kind") : nullptr;
+  if (!kind || !kind->is_string()) {
+    conn->respond(error_response(req, http::status::bad_request, "bad_request",
+                                 "expected {\"kind\":...}"));
+    return;
+  }
+  if (kind->get_string() != "crash_actor") {
+    // drop_replica, partition and delay act on replicas and peers: they come with the
+    // cluster.
+    conn->respond(error_response(req, http::status::bad_request, "bad_request",
+                                 "this node supports the fault kinds: crash_actor"));
+    return;
+  }
+  auto* actor = obj->if_contains("actor");
+  if (!actor || !actor->is_string()) {
+    conn->respond(error_response(req, http::status::bad_request, "bad_request",
+                                 "crash_actor needs \"actor\", e.g. \"mailbox:bob\""));
+    return;
+  }
+  std::string name{actor->get_string()};
+  auto sup = registered(sys_, supervisor_of(name));
+  sys_.spawn([conn, req, name, sup](caf::event_based_actor* self) {
+    self->request(sup, lookup_timeout, lookup_child_atom_v, name)
+      .then(
+        [self, conn, req, name](const caf::actor& target) {
+          SPDLOG_LOGGER_WARN(logs::node(), "event=fault_injected kind=crash_actor actor={}", name);
+          self->send_exit(target, caf::exit_reason::kill);
+          conn->respond(json_response(req, http::status::ok, "{\"ok\":true}"));
+        },
+        [conn, req, name](caf::error&) {
+          conn->respond(error_response(req, http::status::not_found, "bad_request",
+                                       "no running actor " + name));
+        });
+  });
+}
+
+} // namespace parley

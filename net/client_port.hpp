@@ -1,0 +1,23 @@
+#pragma once
+
+// The client port: WebSocket upgrades at /v1/ws and the REST calls of PROTOCOL.md
+// section 5, on one listener.
+
+#include "net/gateway_context.hpp"
+#include "net/http_server.hpp"
+
+namespace parley {
+
+class client_port : public http_handler {
+public:
+  explicit client_port(gateway_context& ctx) : ctx_(ctx) {}
+
+  void handle(const std::shared_ptr<http_connection>& conn, http_request&& req) override;
+
+private:
+  void upgrade(const std::shared_ptr<http_connection>& conn, const http_request& req);
+
+  gateway_context& ctx_;
+};
+
+} // namespace parley

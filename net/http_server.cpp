@@ -1,0 +1,169 @@
+#include "net/http_server.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+
+#include "net/json_codec.hpp"
+#include "runtime/logging.hpp"
+
+namespace parley {
+
+namespace {
+
+constexpr auto request_timeout = std::chrono::seconds{60};
+
+} // namespace
+
+http_connection::http_connection(tcp::socket socket, http_handler& handler)
+  : stream_(std::move(socket)), handler_(handler) {
+}
+
+void http_connection::start() {
+  read_request();
+}
+
+void http_connection::read_request() {
+  parser_ = std::make_unique<http::request_parser<http::string_body>>();
+  parser_->body_limit(handler_.body_limit());
+  parser_->header_limit(16 * 1024);
+  stream_.expires_after(request_timeout);
+  http::async_read(stream_, buffer_, *parser_,
+                   [self = shared_from_this()](boost::beast::error_code ec, size_t) {
+                     self->on_read(ec);
+                   });
+}
+
+void http_connection::on_read(boost::beast::error_code ec) {
+  if (ec == http::error::body_limit) {
+    http_request req;
+    req.version(11);
+    auto res = error_response(req, http::status::payload_too_large, "too_large",
+                              "request body over the limit");
+    res.keep_alive(false);
+    respond(std::move(res));
+    return;
+  }
+  if (ec) {
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    return;
+  }
+  stream_.expires_never();
+  auto req = parser_->release();
+  parser_.reset();
+  keep_alive_ = req.keep_alive();
+  version_ = req.version();
+  handler_.handle(shared_from_this(), std::move(req));
+}
+
+void http_connection::respond(http_response res) {
+  boost::asio::post(stream_.get_executor(), [self = shared_from_this(),
+                                             res = std::move(res)]() mutable {
+    res.version(self->version_);
+    bool keep_alive = self->keep_alive_ && res.keep_alive();
+    res.keep_alive(keep_alive);
+    res.prepare_payload();
+    auto shared = std::make_shared<http_response>(std::move(res));
+    http::async_write(self->stream_, *shared,
+                      [self, shared, keep_alive](boost::beast::error_code ec, size_t) {
+                        self->on_written(keep_alive, ec);
+                      });
+  });
+}
+
+void http_connection::on_written(bool keep_alive, boost::beast::error_code ec) {
+  if (ec || !keep_alive) {
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    return;
+  }
+  read_request();
+}
+
+tcp::socket http_connection::release(std::string& leftover) {
+  auto data = buffer_.data();
+  leftover.assign(static_cast<const char*>(data.data()), data.size());
+  buffer_.consume(buffer_.size());
+  return stream_.release_socket();
+}
+
+// -- listener -------------------------------------------------------------------------
+
+listener::listener(boost::asio::io_context& io, accept_handler on_accept)
+  : io_(io), acceptor_(io), on_accept_(std::move(on_accept)) {
+}
+
+std::shared_ptr<listener> listener::open(boost::asio::io_context& io, const endpoint& at,
+                                         accept_handler on_accept, std::string& error) {
+  std::shared_ptr<listener> l{new listener(io, std::move(on_accept))};
+  boost::system::error_code ec;
+  auto address = boost::asio::ip::make_address(at.host == "localhost" ? "127.0.0.1" : at.host, ec);
+  if (ec) {
+    error = "cannot listen on " + at.to_string() + ": not an IP address";
+    return nullptr;
+  }
+  tcp::endpoint ep{address, at.port};
+  l->acceptor_.open(ep.protocol(), ec);
+  if (!ec)
+    l->acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec)
+    l->acceptor_.bind(ep, ec);
+  if (!ec)
+    l->acceptor_.listen(4096, ec);
+  if (ec) {
+    error = "cannot listen on " + at.to_string() + ": " + ec.message();
+    return nullptr;
+  }
+  auto bound = l->acceptor_.local_endpoint(ec);
+  l->local_ = endpoint{bound.address().to_string(), bound.port()};
+  return l;
+}
+
+void listener::start() {
+  accept();
+}
+
+void listener::stop() {
+  boost::asio::post(io_, [self = shared_from_this()] {
+    boost::system::error_code ec;
+    self->acceptor_.close(ec);
+  });
+}
+
+void listener::accept() {
+  // Each connection gets its own strand: its socket is touched from Asio threads and,
+  // through posts, on behalf of actors.
+  acceptor_.async_accept(boost::asio::make_strand(io_),
+                         [self = shared_from_this()](boost::system::error_code ec,
+                                                     tcp::socket socket) {
+                           if (ec == boost::asio::error::operation_aborted)
+                             return;
+                           if (!ec) {
+                             boost::system::error_code ignored;
+                             socket.set_option(tcp::no_delay(true), ignored);
+                             self->on_accept_(std::move(socket));
+                           } else if (ec == boost::asio::error::no_descriptors) {
+                             SPDLOG_LOGGER_WARN(logs::net(), "event=accept_failed err={}",
+                                                ec.message());
+                           }
+                           self->accept();
+                         });
+}
+
+http_response json_response(const http_request& req, http::status status, std::string body) {
+  http_response res{status, req.version()};
+  res.set(http::field::content_type, "application/json");
+  res.set(http::field::cache_control, "no-store");
+  res.body() = std::move(body);
+  return res;
+}
+
+http_response error_response(const http_request& req, http::status status,
+                             const std::string& code, const std::string& message) {
+  std::string body = "{\"error\":";
+  json::append_string(body, code);
+  body += ",\"message\":";
+  json::append_string(body, message);
+  body += '}';
+  return json_response(req, status, std::move(body));
+}
+
+} // namespace parley

@@ -1,0 +1,156 @@
+#include "net/node_server.hpp"
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <future>
+#include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/send.hpp>
+
+#include "actors/messages.hpp"
+#include "actors/node.hpp"
+#include "actors/node_metrics.hpp"
+#include "net/admin_port.hpp"
+#include "net/auth.hpp"
+#include "net/client_port.hpp"
+#include "net/gateway_context.hpp"
+#include "runtime/logging.hpp"
+
+namespace parley {
+
+namespace {
+
+constexpr auto stop_deadline = std::chrono::seconds{4};
+
+class node_config : public caf::actor_system_config {
+public:
+  node_config() {
+    parley::add_message_types(*this);
+    set("scheduler.max-threads", size_t{2});
+    // Bounded, so that one busy actor cannot hold a scheduler thread for long.
+    set("scheduler.max-throughput", size_t{64});
+    set("logger.verbosity", caf::atom("quiet"));
+    set("logger.file-verbosity", caf::atom("quiet"));
+    set("logger.console-verbosity", caf::atom("quiet"));
+  }
+};
+
+void print_line(const std::string& line) {
+  std::fputs((line + "\n").c_str(), stdout);
+  std::fflush(stdout);
+}
+
+} // namespace
+
+int run_node(const node_settings& settings, const std::string& secret) {
+  node_config cfg;
+  caf::actor_system sys{cfg};
+  metrics_registry registry;
+  node_metrics metrics{registry};
+  authority auth{secret};
+
+  node_tree_settings tree;
+  tree.store = settings.store;
+  auto node = start_node_tree(sys, tree, &metrics);
+  std::promise<caf::error> tree_down;
+  auto tree_result = tree_down.get_future();
+  node->attach_functor([&tree_down](const caf::error& reason) { tree_down.set_value(reason); });
+
+  boost::asio::io_context io{1};
+  std::string client_url;
+  gateway_context gateway{sys, metrics, auth, session_settings{settings.id},
+                          [&client_url] { return std::vector<std::string>{client_url}; }};
+  client_port client_handler{gateway};
+  std::atomic<bool> serving{false};
+  endpoint client_at;
+  endpoint admin_at;
+  admin_port admin_handler{sys, registry, settings.fault_injection,
+                           [&] {
+                             return node_identity{settings.id, client_at.to_string(),
+                                                  admin_at.to_string(),
+                                                  settings.cluster.listen.to_string()};
+                           },
+                           [&serving] { return serving.load(); }};
+
+  auto open = [&](const endpoint& at, http_handler& handler) {
+    std::string error;
+    auto l = listener::open(
+      io, at,
+      [&handler](tcp::socket socket) {
+        std::make_shared<http_connection>(std::move(socket), handler)->start();
+      },
+      error);
+    if (!l)
+      std::fprintf(stderr, "parley-node: %s\n", error.c_str());
+    return l;
+  };
+  auto client_listener = open(settings.client, client_handler);
+  auto admin_listener = client_listener ? open(settings.admin, admin_handler) : nullptr;
+  if (!client_listener || !admin_listener) {
+    caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
+    tree_result.wait_for(stop_deadline);
+    unregister_node_tree(sys);
+    return 2;
+  }
+  client_at = client_listener->local();
+  admin_at = admin_listener->local();
+  client_url = "ws://" + client_at.to_string() + "/v1/ws";
+  client_listener->start();
+  admin_listener->start();
+  metrics.cluster_nodes.set(1);
+
+  std::promise<int> stop_signal;
+  auto stopped = stop_signal.get_future();
+  boost::asio::signal_set signals{io, SIGTERM, SIGINT};
+  signals.async_wait([&stop_signal](boost::system::error_code ec, int signo) {
+    if (!ec)
+      stop_signal.set_value(signo);
+  });
+  std::thread io_thread{[&io] { io.run(); }};
+
+  print_line("listening client=" + client_at.to_string());
+  print_line("listening admin=" + admin_at.to_string());
+  SPDLOG_LOGGER_INFO(logs::node(), "event=started id={} client={} admin={} data={}",
+                     settings.id, client_at.to_string(), admin_at.to_string(),
+                     settings.data_dir.string());
+  serving = true;
+  print_line("ready");
+
+  // Wait for a signal, or for the supervision tree to give up.
+  int code = 0;
+  for (;;) {
+    if (stopped.wait_for(std::chrono::milliseconds{100}) == std::future_status::ready) {
+      SPDLOG_LOGGER_INFO(logs::node(), "event=stopping signal={}", stopped.get());
+      break;
+    }
+    if (tree_result.wait_for(std::chrono::seconds{0}) == std::future_status::ready) {
+      SPDLOG_LOGGER_ERROR(logs::node(), "event=tree_failed reason={}",
+                          sys.render(tree_result.get()));
+      code = 1;
+      break;
+    }
+  }
+  serving = false;
+  client_listener->stop();
+  admin_listener->stop();
+  if (code == 0) {
+    // Sessions close their sockets with 1001, the store commits what it holds.
+    caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
+    if (tree_result.wait_for(stop_deadline) != std::future_status::ready)
+      SPDLOG_LOGGER_WARN(logs::node(), "event=stop_slow");
+  }
+  // Let the close frames leave, then stop the sockets.
+  std::this_thread::sleep_for(std::chrono::milliseconds{100});
+  io.stop();
+  io_thread.join();
+  unregister_node_tree(sys);
+  SPDLOG_LOGGER_INFO(logs::node(), "event=stopped code={}", code);
+  return code;
+}
+
+} // namespace parley

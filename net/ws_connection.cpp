@@ -1,0 +1,301 @@
+#include "net/ws_connection.hpp"
+
+#include <array>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <caf/send.hpp>
+
+#include "actors/messages.hpp"
+#include "runtime/clock.hpp"
+#include "runtime/logging.hpp"
+
+namespace parley {
+
+namespace {
+
+constexpr auto hello_timeout = std::chrono::seconds{10};
+
+uint16_t close_code(close_reason why) {
+  switch (why) {
+    case close_reason::normal:
+    case close_reason::replaced:
+      return ws::status::normal;
+    case close_reason::auth_failed:
+      return ws::status::policy_violation;
+    case close_reason::shutdown:
+      return ws::status::going_away;
+    case close_reason::internal:
+      return ws::status::internal_error;
+  }
+  return ws::status::normal;
+}
+
+// Reads land here first; only a partial frame is copied into the connection.
+std::array<char, 65536>& scratch() {
+  thread_local std::array<char, 65536> buffer;
+  return buffer;
+}
+
+} // namespace
+
+ws_connection::ws_connection(tcp::socket socket, gateway_context& ctx)
+  : socket_(std::move(socket)), ctx_(ctx), reader_(true, json::max_frame) {
+}
+
+ws_connection::~ws_connection() = default;
+
+void ws_connection::start(const std::string& handshake, const std::string& leftover) {
+  {
+    std::lock_guard<std::mutex> guard{out_mutex_};
+    out_pending_ = handshake;
+  }
+  boost::system::error_code ec;
+  socket_.non_blocking(true, ec);
+  socket_.set_option(boost::asio::socket_base::keep_alive(true), ec);
+  nonce_ = authority::make_nonce();
+  std::string challenge = "{\"op\":\"challenge\",\"nonce\":";
+  json::append_string(challenge, nonce_);
+  challenge += '}';
+  enqueue(ws::opcode::text, challenge);
+  hello_deadline_ = std::make_unique<boost::asio::steady_timer>(socket_.get_executor());
+  hello_deadline_->expires_after(hello_timeout);
+  hello_deadline_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (!ec && self->phase_ == phase::awaiting_hello)
+      self->reject_login("no hello in time");
+  });
+  if (!leftover.empty()) {
+    reader_.feed(leftover.data(), leftover.size());
+    for (;;) {
+      auto ev = reader_.next();
+      if (ev == ws::reader::event::need_more || !dispatch(ev))
+        break;
+    }
+  }
+  wait_readable();
+}
+
+void ws_connection::wait_readable() {
+  if (phase_ == phase::closed)
+    return;
+  socket_.async_wait(tcp::socket::wait_read,
+                     [self = shared_from_this()](boost::system::error_code ec) {
+                       if (ec) {
+                         self->finish();
+                         return;
+                       }
+                       self->read_available();
+                     });
+}
+
+void ws_connection::read_available() {
+  auto& buf = scratch();
+  for (;;) {
+    boost::system::error_code ec;
+    auto n = socket_.read_some(boost::asio::buffer(buf), ec);
+    if (ec == boost::asio::error::would_block)
+      break;
+    if (ec) {
+      finish();
+      return;
+    }
+    reader_.feed(buf.data(), n);
+    for (;;) {
+      auto ev = reader_.next();
+      if (ev == ws::reader::event::need_more)
+        break;
+      if (!dispatch(ev))
+        return;
+    }
+    if (n < buf.size())
+      break;
+  }
+  if (reader_.buffered() == 0)
+    reader_.shrink();
+  wait_readable();
+}
+
+// Handles one event of the reader; false once the connection is done reading.
+bool ws_connection::dispatch(ws::reader::event ev) {
+  using event = ws::reader::event;
+  switch (ev) {
+    case event::text:
+      on_text(reader_.payload());
+      return phase_ != phase::closed;
+    case event::binary:
+      SPDLOG_LOGGER_DEBUG(logs::net(), "event=binary_frame_rejected");
+      enqueue_close(ws::status::unsupported_data);
+      finish();
+      return false;
+    case event::ping:
+      enqueue(ws::opcode::pong, reader_.payload());
+      return true;
+    case event::pong:
+      return true;
+    case event::close:
+      enqueue_close(ws::status::normal);
+      finish();
+      return false;
+    case event::error:
+      enqueue_close(reader_.close_code());
+      finish();
+      return false;
+    case event::need_more:
+      return true;
+  }
+  return true;
+}
+
+void ws_connection::on_text(std::string& text) {
+  auto decoded = json::decode_client_frame(text);
+  if (phase_ == phase::awaiting_hello) {
+    if (auto* hello = std::get_if<json::hello_frame>(&decoded))
+      on_hello(*hello);
+    else
+      reject_login("the first frame must be a valid hello");
+    return;
+  }
+  std::visit(
+    [this](auto& frame) {
+      using T = std::decay_t<decltype(frame)>;
+      if constexpr (std::is_same_v<T, json::rejected_frame>) {
+        SPDLOG_LOGGER_DEBUG(logs::net(), "event=frame_rejected code={} why={}",
+                            to_string(frame.code), frame.message);
+        send(error_frame{std::move(frame.id), frame.code, std::move(frame.message)});
+      } else if constexpr (std::is_same_v<T, json::hello_frame>) {
+        send(error_frame{{}, errc::bad_request, "already logged in"});
+      } else {
+        if constexpr (std::is_same_v<T, send_request>)
+          frame.arrived_ns = steady_ns();
+        caf::anon_send(session_, std::move(frame));
+      }
+    },
+    decoded);
+}
+
+void ws_connection::on_hello(json::hello_frame& hello) {
+  auto now = now_ms();
+  if (!hello.token.empty()) {
+    auto user = ctx_.auth.verify_token(hello.token, now);
+    if (!user || *user != hello.user) {
+      reject_login("invalid or expired token");
+      return;
+    }
+  } else if (!authority::verify_signature(hello.user, nonce_, hello.key, hello.sig)) {
+    reject_login("bad signature");
+    return;
+  }
+  std::string{}.swap(nonce_);  // a nonce serves one hello
+  hello_deadline_.reset();
+  phase_ = phase::open;
+  session_args args;
+  args.user = hello.user;
+  args.key = std::move(hello.key);
+  args.token = ctx_.auth.issue_token(hello.user, now);
+  args.nodes = ctx_.client_urls();
+  args.link = shared_from_this();
+  session_ = spawn_session(ctx_.sys, std::move(args), ctx_.session, &ctx_.metrics);
+}
+
+void ws_connection::reject_login(const char* why) {
+  SPDLOG_LOGGER_DEBUG(logs::net(), "event=auth_failed why={}", why);
+  send(error_frame{{}, errc::auth_failed, why});
+  enqueue_close(ws::status::policy_violation);
+  finish();
+}
+
+// -- writing --------------------------------------------------------------------------
+
+void ws_connection::send(outgoing_frame frame) {
+  thread_local std::string text;
+  text.clear();
+  json::encode(text, frame);
+  enqueue(ws::opcode::text, text);
+}
+
+void ws_connection::close(close_reason why) {
+  enqueue_close(close_code(why));
+}
+
+void ws_connection::enqueue(ws::opcode op, std::string_view payload) {
+  std::lock_guard<std::mutex> guard{out_mutex_};
+  if (close_queued_)
+    return;
+  ws::append_frame(out_pending_, op, payload);
+  if (!flush_posted_ && !writing_) {
+    flush_posted_ = true;
+    boost::asio::post(socket_.get_executor(), [self = shared_from_this()] { self->flush(); });
+  }
+}
+
+void ws_connection::enqueue_close(uint16_t code) {
+  std::lock_guard<std::mutex> guard{out_mutex_};
+  if (close_queued_)
+    return;
+  close_queued_ = true;
+  ws::append_close(out_pending_, code);
+  if (!flush_posted_ && !writing_) {
+    flush_posted_ = true;
+    boost::asio::post(socket_.get_executor(), [self = shared_from_this()] { self->flush(); });
+  }
+}
+
+void ws_connection::flush() {
+  {
+    std::lock_guard<std::mutex> guard{out_mutex_};
+    flush_posted_ = false;
+    if (writing_ || out_pending_.empty())
+      return;
+    out_writing_.swap(out_pending_);
+    writing_ = true;
+  }
+  boost::asio::async_write(socket_, boost::asio::buffer(out_writing_),
+                           [self = shared_from_this()](boost::system::error_code ec, size_t) {
+                             self->on_written(ec);
+                           });
+}
+
+void ws_connection::on_written(boost::system::error_code ec) {
+  bool more = false;
+  bool done = false;
+  {
+    std::lock_guard<std::mutex> guard{out_mutex_};
+    writing_ = false;
+    std::string{}.swap(out_writing_);  // idle connections keep no write buffer
+    more = !ec && !out_pending_.empty();
+    done = ec || (close_queued_ && out_pending_.empty());
+  }
+  if (more) {
+    flush();
+    return;
+  }
+  if (done) {
+    boost::system::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+    finish();
+  }
+}
+
+void ws_connection::finish() {
+  if (phase_ == phase::closed)
+    return;
+  phase_ = phase::closed;
+  hello_deadline_.reset();
+  if (session_) {
+    caf::anon_send(session_, closed_atom_v);
+    session_ = nullptr;
+  }
+  // Unless a close frame is on its way out, nothing more will be written: close now.
+  std::lock_guard<std::mutex> guard{out_mutex_};
+  if (!close_queued_ || (!writing_ && !flush_posted_ && out_pending_.empty())) {
+    close_queued_ = true;
+    boost::system::error_code ignored;
+    if (!writing_ && !flush_posted_) {
+      socket_.shutdown(tcp::socket::shutdown_both, ignored);
+      socket_.close(ignored);
+    }
+  }
+}
+
+} // namespace parley

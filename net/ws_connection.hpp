@@ -1,0 +1,74 @@
+#pragma once
+
+// The server side of one client WebSocket (after the HTTP upgrade), and the session's
+// client_link.
+//
+//   awaiting_hello --(valid hello)--> open --(close frame | EOF | close())--> closed
+//        \--(anything else, or 10 s)--> closed with auth_failed
+//
+// Reads wait for readability and then read into a per-thread scratch buffer, so an idle
+// connection holds no read buffer. Frames sent by the session from actor threads are
+// framed into one pending buffer and leave in a single write per flush.
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <caf/actor.hpp>
+
+#include "actors/client_link.hpp"
+#include "net/gateway_context.hpp"
+#include "net/json_codec.hpp"
+#include "net/ws_frame.hpp"
+
+namespace parley {
+
+class ws_connection : public client_link, public std::enable_shared_from_this<ws_connection> {
+public:
+  using tcp = boost::asio::ip::tcp;
+
+  ws_connection(tcp::socket socket, gateway_context& ctx);
+  ~ws_connection() override;
+
+  /// Writes `handshake` (the 101 response) and the challenge, then starts reading;
+  /// `leftover` are bytes the HTTP parser read past the upgrade request.
+  void start(const std::string& handshake, const std::string& leftover);
+
+  void send(outgoing_frame frame) override;
+  void close(close_reason why) override;
+
+private:
+  enum class phase { awaiting_hello, open, closed };
+
+  void wait_readable();
+  void read_available();
+  bool dispatch(ws::reader::event ev);
+  void on_text(std::string& text);
+  void on_hello(json::hello_frame& hello);
+  void reject_login(const char* why);
+
+  void enqueue(ws::opcode op, std::string_view payload);
+  void enqueue_close(uint16_t code);
+  void flush();
+  void on_written(boost::system::error_code ec);
+  void finish();
+
+  tcp::socket socket_;
+  gateway_context& ctx_;
+  ws::reader reader_;
+  phase phase_ = phase::awaiting_hello;
+  std::string nonce_;
+  std::unique_ptr<boost::asio::steady_timer> hello_deadline_;
+  caf::actor session_;
+
+  std::mutex out_mutex_;  // guards the fields below: send() comes from actor threads
+  std::string out_pending_;
+  std::string out_writing_;
+  bool flush_posted_ = false;
+  bool writing_ = false;
+  bool close_queued_ = false;
+};
+
+} // namespace parley

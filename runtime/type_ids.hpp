@@ -1,0 +1,21 @@
+#pragma once
+
+// The runtime's block of CAF type IDs. actors/messages.hpp continues from its end.
+
+#include <caf/type_id.hpp>
+
+namespace parley {
+struct child_spec;
+} // namespace parley
+
+CAF_BEGIN_TYPE_ID_BLOCK(parley_runtime, caf::first_custom_type_id)
+  CAF_ADD_ATOM(parley_runtime, parley, start_child_atom, "startchild")
+  CAF_ADD_ATOM(parley_runtime, parley, ensure_child_atom, "ensurechld")
+  CAF_ADD_ATOM(parley_runtime, parley, lookup_child_atom, "lookupchld")
+  CAF_ADD_ATOM(parley_runtime, parley, adopt_child_atom, "adoptchild")
+  CAF_ADD_ATOM(parley_runtime, parley, stop_child_atom, "stopchild")
+  CAF_ADD_ATOM(parley_runtime, parley, count_children_atom, "countchild")
+CAF_END_TYPE_ID_BLOCK(parley_runtime)
+
+// A child spec holds a std::function: it only ever travels between local actors.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::child_spec)

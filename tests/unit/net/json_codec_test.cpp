@@ -1,0 +1,120 @@
+#include "net/json_codec.hpp"
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+namespace parley::json {
+namespace {
+
+template <class T>
+T expect_frame(const std::string& text) {
+  auto f = decode_client_frame(text);
+  if (auto* r = std::get_if<rejected_frame>(&f))
+    ADD_FAILURE() << text << " -> " << r->message;
+  EXPECT_TRUE(std::holds_alternative<T>(f)) << text;
+  return std::holds_alternative<T>(f) ? std::get<T>(f) : T{};
+}
+
+rejected_frame expect_rejected(const std::string& text) {
+  auto f = decode_client_frame(text);
+  EXPECT_TRUE(std::holds_alternative<rejected_frame>(f)) << text;
+  return std::holds_alternative<rejected_frame>(f) ? std::get<rejected_frame>(f)
+                                                   : rejected_frame{};
+}
+
+TEST(JsonCodecTest, DecodesSend) {
+  auto s = expect_frame<send_request>(
+    R"({"op":"send","id":"m1","to":"bob","body":"hi \"there\"","meta":{"k":[1,2]}})");
+  EXPECT_EQ(s.id, "m1");
+  EXPECT_EQ(s.to, "bob");
+  EXPECT_EQ(s.body, "hi \"there\"");
+  EXPECT_EQ(boost::json::parse(s.meta), boost::json::parse(R"({"k":[1,2]})"));
+  auto plain = expect_frame<send_request>(R"({"op":"send","id":"m2","to":"bob","body":""})");
+  EXPECT_EQ(plain.meta, "{}");
+}
+
+TEST(JsonCodecTest, RejectsBadSendsWithTheirId) {
+  auto r = expect_rejected(R"({"op":"send","id":"m1","to":"Bob","body":"x"})");
+  EXPECT_EQ(r.code, errc::bad_request);
+  EXPECT_EQ(r.id, "m1");
+  EXPECT_EQ(expect_rejected(R"({"op":"send","id":"m1","to":"bob"})").code, errc::bad_request);
+  EXPECT_EQ(expect_rejected(R"({"op":"send","id":"m1","to":"bob","body":5})").code,
+            errc::bad_request);
+  EXPECT_EQ(expect_rejected(R"({"op":"send","id":"bad id","to":"bob","body":"x"})").id, "");
+  std::string big_body = R"({"op":"send","id":"m1","to":"bob","body":")"
+                         + std::string(64 * 1024 + 1, 'a') + "\"}";
+  EXPECT_EQ(expect_rejected(big_body).code, errc::too_large);
+  std::string big_meta = R"({"op":"send","id":"m1","to":"bob","body":"x","meta":{"a":")"
+                         + std::string(4 * 1024, 'a') + "\"}}";
+  EXPECT_EQ(expect_rejected(big_meta).code, errc::too_large);
+}
+
+TEST(JsonCodecTest, RejectsMalformedAndUnknown) {
+  EXPECT_EQ(expect_rejected("{not json").code, errc::bad_request);
+  EXPECT_EQ(expect_rejected("[1,2]").code, errc::bad_request);
+  EXPECT_EQ(expect_rejected(R"({"op":"fly","id":"q"})").id, "q");
+  EXPECT_EQ(expect_rejected(R"({"op":"presence","id":"q"})").code, errc::bad_request);
+}
+
+TEST(JsonCodecTest, DecodesTheOtherRequests) {
+  auto d = expect_frame<confirm_request>(R"({"op":"read","from":"alice","id":"m1"})");
+  EXPECT_EQ(d.status, receipt_status::read);
+  EXPECT_EQ(expect_frame<presence_request>(R"({"op":"presence","id":"q1","user":"bob"})").user,
+            "bob");
+  EXPECT_EQ(expect_frame<subscribe_request>(R"({"op":"subscribe","id":"q2","users":["a","b"]})")
+              .users.size(),
+            2u);
+  EXPECT_EQ(expect_frame<key_request>(R"({"op":"key","id":"q3","user":"bob"})").user, "bob");
+  EXPECT_EQ(expect_frame<ping_request>(R"({"op":"ping","id":"p"})").id, "p");
+}
+
+TEST(JsonCodecTest, DecodesHello) {
+  std::string key(44, 'A');  // base64 of 32 zero bytes is 43 chars + '='
+  key = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+  std::string sig = std::string(86, 'A') + "==";
+  auto h = expect_frame<hello_frame>(R"({"op":"hello","user":"alice","key":")" + key
+                                     + R"(","sig":")" + sig + R"(","device":{"os":"x"}})");
+  EXPECT_EQ(h.key.size(), 32u);
+  EXPECT_EQ(h.sig.size(), 64u);
+  auto t = expect_frame<hello_frame>(R"({"op":"hello","user":"alice","token":"v1.x"})");
+  EXPECT_EQ(t.token, "v1.x");
+  expect_rejected(R"({"op":"hello","user":"alice","key":"short","sig":"x"})");
+}
+
+TEST(JsonCodecTest, EncodesFramesAsValidJson) {
+  mailbox_item m;
+  m.peer = "alice";
+  m.id = "m1";
+  m.body = "line\nbreak \"quoted\" \x01 ünï";
+  m.meta = R"({"a":1})";
+  m.ts = 42;
+  auto msg = boost::json::parse(encode(item_frame{"bob", m})).as_object();
+  EXPECT_EQ(msg["op"], "msg");
+  EXPECT_EQ(msg["from"], "alice");
+  EXPECT_EQ(msg["to"], "bob");
+  EXPECT_TRUE(msg["group"].is_null());
+  EXPECT_EQ(msg["body"].as_string(), m.body);
+  EXPECT_EQ(msg["meta"].as_object()["a"], 1);
+  EXPECT_EQ(msg["ts"], 42);
+
+  mailbox_item r;
+  r.kind = item_kind::receipt;
+  r.peer = "bob";
+  r.id = "m1";
+  r.status = receipt_status::read;
+  r.ts = 7;
+  auto receipt = boost::json::parse(encode(item_frame{"alice", r})).as_object();
+  EXPECT_EQ(receipt["op"], "receipt");
+  EXPECT_EQ(receipt["to"], "bob");
+  EXPECT_EQ(receipt["status"], "read");
+
+  auto err = boost::json::parse(encode(error_frame{"q", errc::unknown_user, "who"})).as_object();
+  EXPECT_EQ(err["code"], "unknown_user");
+  EXPECT_EQ(err["id"], "q");
+  auto pushed = boost::json::parse(encode(presence_frame{{}, "bob", true, 5})).as_object();
+  EXPECT_EQ(pushed["op"], "presence");
+  EXPECT_FALSE(pushed.contains("id"));
+}
+
+} // namespace
+} // namespace parley::json

@@ -1,0 +1,71 @@
+#include "runtime/config.hpp"
+
+#include <gtest/gtest.h>
+
+namespace parley {
+namespace {
+
+flag_result parse(std::vector<std::string> args) {
+  return parse_node_flags(args);
+}
+
+TEST(ConfigTest, RequiredFlagsAndDefaults) {
+  auto r = parse({"--id=n1", "--data=/tmp/x"});
+  ASSERT_TRUE(r.settings) << r.error;
+  EXPECT_EQ(r.settings->id, "n1");
+  EXPECT_EQ(r.settings->client, (endpoint{"127.0.0.1", 7070}));
+  EXPECT_EQ(r.settings->admin, (endpoint{"127.0.0.1", 7080}));
+  EXPECT_EQ(r.settings->cluster.listen, (endpoint{"127.0.0.1", 7090}));
+  EXPECT_EQ(r.settings->cluster.replicas, 2u);
+  EXPECT_EQ(r.settings->store.sync, sync_mode::normal);
+  EXPECT_FALSE(r.settings->fault_injection);
+}
+
+TEST(ConfigTest, ParsesEveryFlag) {
+  auto r = parse({"--id=n2", "--data=d", "--client=0.0.0.0:0", "--admin=127.0.0.1:1",
+                  "--cluster=127.0.0.1:2", "--join=127.0.0.1:3,127.0.0.2:4", "--replicas=3",
+                  "--sync=full", "--push-webhook=http://127.0.0.1:9/push",
+                  "--enable-fault-injection"});
+  ASSERT_TRUE(r.settings) << r.error;
+  EXPECT_EQ(r.settings->client.port, 0);
+  ASSERT_EQ(r.settings->cluster.seeds.size(), 2u);
+  EXPECT_EQ(r.settings->cluster.seeds[1], (endpoint{"127.0.0.2", 4}));
+  EXPECT_EQ(r.settings->cluster.replicas, 3u);
+  EXPECT_EQ(r.settings->store.sync, sync_mode::full);
+  EXPECT_TRUE(r.settings->fault_injection);
+}
+
+TEST(ConfigTest, RejectsBadFlagsWithOneLine) {
+  for (auto args : std::vector<std::vector<std::string>>{
+         {"--data=d"},
+         {"--id=n1"},
+         {"--id=N1", "--data=d"},
+         {"--id=n1", "--data=d", "--client=nohost"},
+         {"--id=n1", "--data=d", "--client=h:70000"},
+         {"--id=n1", "--data=d", "--replicas=0"},
+         {"--id=n1", "--data=d", "--sync=sometimes"},
+         {"--id=n1", "--data=d", "--join=h:0"},
+         {"--id=n1", "--data=d", "--secret-file=/nonexistent/secret"},
+         {"--id=n1", "--data=d", "--tls-dir=/nonexistent"},
+         {"--id=n1", "--data=d", "--push-webhook=ftp://x"},
+         {"--id=n1", "--data=d", "--bogus=1"},
+         {"--id=n1", "--data=d", "stray"},
+       }) {
+    auto r = parse(args);
+    EXPECT_FALSE(r.settings) << args.back();
+    EXPECT_FALSE(r.error.empty());
+    EXPECT_EQ(r.error.find('\n'), std::string::npos);
+  }
+}
+
+TEST(ConfigTest, UserIds) {
+  EXPECT_TRUE(is_valid_id("alice"));
+  EXPECT_TRUE(is_valid_id("a.b-c_9"));
+  EXPECT_FALSE(is_valid_id(""));
+  EXPECT_FALSE(is_valid_id("Alice"));
+  EXPECT_FALSE(is_valid_id(std::string(33, 'a')));
+  EXPECT_FALSE(is_valid_id("a b"));
+}
+
+} // namespace
+} // namespace parley
