@@ -139,7 +139,7 @@ caf::result<login_reply> login(self_ptr self, const std::string& user, const std
   auto promise = self->make_response_promise<login_reply>();
   self->request(store, store_timeout, put_user_atom_v, user_record{user, key, now, now})
     .then(
-      [self, promise, user, session](caf::unit_t) mutable {
+      [self, promise, user, session]() mutable {
         SPDLOG_LOGGER_INFO(logs::directory(), "event=user_registered user={}", user);
         if (session)
           register_session(self, user, session);
@@ -180,7 +180,7 @@ caf::behavior running(self_ptr self) {
       return promise;
     },
     [self](subscribe_atom, const std::vector<std::string>& users,
-           const caf::actor& subscriber) -> caf::result<caf::unit_t> {
+           const caf::actor& subscriber) -> caf::result<void> {
       auto& st = self->state;
       for (const auto& user : users)
         if (st.users.count(user) == 0)

@@ -168,7 +168,7 @@ void send_receipt(self_ptr self, const std::string& to, const confirm_request& c
   st.metrics->receipts_sent.inc();
   request_mailbox(
     self, st.router, to, caf::make_message(receipt_atom_v, std::move(receipt)),
-    [](caf::unit_t) {},
+    []() {},
     [self, to](caf::error& err) {
       SPDLOG_LOGGER_DEBUG(logs::mailbox(), "event=receipt_lost owner={} to={} err={}",
                           self->state.owner, to, self->system().render(err));

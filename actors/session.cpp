@@ -86,7 +86,7 @@ void attach_to_mailbox(self_ptr self) {
       self->state.own_mailbox = mb;
       self->monitor(mb);
       self->request(mb, mailbox_timeout, attach_atom_v, caf::actor_cast<caf::actor>(self))
-        .then([](caf::unit_t) {},
+        .then([]() {},
               [self](caf::error&) {
                 self->state.router.forget(self->state.args.user);
                 self->delayed_send(self, reattach_delay, attach_atom_v);
@@ -128,7 +128,8 @@ void handle_send(self_ptr self, send_request& req) {
     [self, id](caf::error& err) { send_error(self, id, err); });
 }
 
-template <class Reply, class OnReply>
+// `on_reply` takes the directory's answer; failures become error frames for `id`.
+template <class OnReply>
 void ask_directory(self_ptr self, const std::string& id, caf::message msg, OnReply on_reply) {
   auto dir = directory_of(self);
   if (!dir) {
@@ -136,8 +137,7 @@ void ask_directory(self_ptr self, const std::string& id, caf::message msg, OnRep
     return;
   }
   self->request(dir, directory_timeout, std::move(msg))
-    .then([on_reply](Reply& reply) mutable { on_reply(reply); },
-          [self, id](caf::error& err) { send_error(self, id, err); });
+    .then(std::move(on_reply), [self, id](caf::error& err) { send_error(self, id, err); });
 }
 
 caf::behavior running(self_ptr self) {
@@ -153,7 +153,7 @@ caf::behavior running(self_ptr self) {
     [self](presence_request& req) {
       if (!admit(self, req.id))
         return;
-      ask_directory<presence_info>(self, req.id, caf::make_message(presence_atom_v, req.user),
+      ask_directory(self, req.id, caf::make_message(presence_atom_v, req.user),
                                    [self, id = req.id](presence_info& p) {
                                      self->state.args.link->send(
                                        presence_frame{id, p.user, p.online, p.last_seen});
@@ -162,14 +162,14 @@ caf::behavior running(self_ptr self) {
     [self](subscribe_request& req) {
       if (!admit(self, req.id))
         return;
-      ask_directory<caf::unit_t>(
+      ask_directory(
         self, req.id, caf::make_message(subscribe_atom_v, req.users, caf::actor_cast<caf::actor>(self)),
-        [self, id = req.id](caf::unit_t) { self->state.args.link->send(ok_frame{id}); });
+        [self, id = req.id]() { self->state.args.link->send(ok_frame{id}); });
     },
     [self](key_request& req) {
       if (!admit(self, req.id))
         return;
-      ask_directory<std::string>(self, req.id, caf::make_message(key_atom_v, req.user),
+      ask_directory(self, req.id, caf::make_message(key_atom_v, req.user),
                                  [self, id = req.id, user = req.user](std::string& key) {
                                    self->state.args.link->send(key_frame{id, user, key});
                                  });

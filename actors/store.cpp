@@ -117,7 +117,7 @@ caf::error apply(store_state& st, write_op& op, std::vector<std::pair<caf::respo
       } else if constexpr (std::is_same_v<T, put_user_op>) {
         if (auto err = st.users->put(w.row))
           return err;
-        replies.emplace_back(std::move(w.promise), caf::make_message(caf::unit));
+        replies.emplace_back(std::move(w.promise), caf::make_message());
         return caf::none;
       } else {
         return st.users->touch(w.user, w.last_seen);

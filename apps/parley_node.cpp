@@ -1,5 +1,6 @@
 // parley-node: one member of a Parley cluster (PROTOCOL.md section 1).
 
+#include <csignal>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -20,6 +21,8 @@ int usage_error(const std::string& line) {
 } // namespace
 
 int main(int argc, char** argv) {
+  // A peer that went away must not kill the node through a write; errors are handled.
+  std::signal(SIGPIPE, SIG_IGN);
   std::vector<std::string> args{argv + 1, argv + argc};
   auto flags = parley::parse_node_flags(args);
   if (flags.help) {

@@ -193,7 +193,7 @@ void post_receipt(gateway_context& ctx, const exchange& ex, const std::string& u
   in_actor(ctx, [ex, user, confirm](rest_self self) {
     request_mailbox(
       self, self->state.router, user, caf::make_message(confirm_atom_v, confirm),
-      [ex](caf::unit_t) { ex.no_content(); },
+      [ex]() { ex.no_content(); },
       [self, ex](caf::error& err) { ex.fail(self->system(), err); });
   });
 }
