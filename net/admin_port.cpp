@@ -6,6 +6,7 @@
 #include "actors/messages.hpp"
 #include "net/console_page.hpp"
 #include "net/json_codec.hpp"
+#include "runtime/errors.hpp"
 #include "runtime/logging.hpp"
 
 namespace parley {
@@ -108,7 +109,9 @@ void admin_port::fault(const std::shared_ptr<http_connection>& conn, const http_
       .then(
         [self, conn, req, name](const caf::actor& target) {
           SPDLOG_LOGGER_WARN(logs::node(), "event=fault_injected kind=crash_actor actor={}", name);
-          self->send_exit(target, caf::exit_reason::kill);
+          // Not exit_reason::kill: CAF passes `kill` through links untrappable, which
+          // would take the supervisor down with the child.
+          self->send_exit(target, caf::make_error(errc::internal, "fault injected"));
           conn->respond(json_response(req, http::status::ok, "{\"ok\":true}"));
         },
         [conn, req, name](caf::error&) {

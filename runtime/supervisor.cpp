@@ -76,7 +76,9 @@ void stop_siblings(self_ptr self, const std::string& except) {
       continue;
     st.id_of.erase(c.handle.address());
     self->unlink_from(c.handle);
-    self->send_exit(c.handle, caf::exit_reason::kill);
+    // user_shutdown, not kill: kill cannot be trapped and would cross the sibling's own
+    // links into children that should stop in order.
+    self->send_exit(c.handle, caf::exit_reason::user_shutdown);
     c.handle = nullptr;
   }
 }

@@ -24,7 +24,8 @@ protected:
 
   void TearDown() override {
     if (HasFailure() && node)
-      std::cerr << "---- node log ----\n" << node->log() << "------------------\n";
+      std::cerr << "---- node log ----\n" << node->log() << "---- node stdout ----\n"
+                << node->output() << "------------------\n";
   }
 
   /// The same user keeps the same key pair for the whole test.

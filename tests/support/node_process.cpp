@@ -1,6 +1,7 @@
 #include "tests/support/node_process.hpp"
 
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -8,7 +9,6 @@
 #include <thread>
 
 #include <fcntl.h>
-#include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -33,20 +33,30 @@ std::optional<int> wait_for_exit(pid_t pid, std::chrono::milliseconds timeout) {
 }
 
 pid_t spawn(const std::vector<std::string>& args, int stdout_fd, int stderr_fd) {
+  // PARLEY_TEST_NODE_WRAPPER="gdb -batch -ex run -ex bt --args" runs nodes under a
+  // debugger (its output lands in the node's log).
+  std::vector<std::string> copy;
+  if (const char* wrapper = std::getenv("PARLEY_TEST_NODE_WRAPPER")) {
+    std::istringstream words{wrapper};
+    for (std::string w; words >> w;)
+      copy.push_back(w);
+  }
+  copy.push_back(node_binary());
+  copy.insert(copy.end(), args.begin(), args.end());
   std::vector<char*> argv;
-  auto binary = node_binary();
-  argv.push_back(binary.data());
-  std::vector<std::string> copy = args;
   for (auto& a : copy)
     argv.push_back(a.data());
   argv.push_back(nullptr);
+  auto program = copy.front();
+  if (program.find('/') == std::string::npos)
+    program = "/usr/bin/" + program;
   pid_t pid = fork();
   if (pid < 0)
     throw std::runtime_error("fork failed");
   if (pid == 0) {
     dup2(stdout_fd, STDOUT_FILENO);
     dup2(stderr_fd, STDERR_FILENO);
-    execv(argv[0], argv.data());
+    execv(program.c_str(), argv.data());
     _exit(127);
   }
   return pid;
@@ -69,48 +79,40 @@ node_process::~node_process() {
 
 void node_process::start() {
   ++starts_;
-  log_file_ = opts_.data.parent_path()
-              / (opts_.id + "-" + std::to_string(starts_) + "-" + std::to_string(getpid()) + ".log");
-  int out[2];
-  if (pipe(out) != 0)
-    throw std::runtime_error("pipe failed");
+  auto stem = opts_.id + "-" + std::to_string(starts_) + "-" + std::to_string(getpid());
+  log_file_ = opts_.data.parent_path() / (stem + ".log");
+  auto out_file = opts_.data.parent_path() / (stem + ".out");
+  // stdout goes to a file too: the node (or a debugger wrapping it) may write after
+  // `ready`, and a closed pipe would kill it.
+  int out_fd = ::open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   int err_fd = ::open(log_file_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   std::vector<std::string> args{"--id=" + opts_.id, "--data=" + opts_.data.string(),
                                 "--client=127.0.0.1:0", "--admin=127.0.0.1:0",
                                 "--cluster=127.0.0.1:0"};
   args.insert(args.end(), opts_.extra_flags.begin(), opts_.extra_flags.end());
-  pid_ = spawn(args, out[1], err_fd);
-  ::close(out[1]);
+  pid_ = spawn(args, out_fd, err_fd);
+  ::close(out_fd);
   ::close(err_fd);
-  // Read stdout lines until `ready` (or give up after 15 s).
-  std::string pending;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{15};
   bool ready = false;
   while (!ready && std::chrono::steady_clock::now() < deadline) {
-    pollfd p{out[0], POLLIN, 0};
-    if (poll(&p, 1, 100) <= 0)
-      continue;
-    char buf[512];
-    auto n = ::read(out[0], buf, sizeof(buf));
-    if (n <= 0)
-      break;
-    pending.append(buf, static_cast<size_t>(n));
-    size_t nl;
-    while ((nl = pending.find('\n')) != std::string::npos) {
-      auto line = pending.substr(0, nl);
-      pending.erase(0, nl + 1);
-      auto port_of = [&]() -> uint16_t {
-        return static_cast<uint16_t>(std::stoi(line.substr(line.rfind(':') + 1)));
-      };
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+    std::ifstream in{out_file};
+    for (std::string line; std::getline(in, line);) {
+      auto port = [&]() { return static_cast<uint16_t>(std::stoi(line.substr(line.rfind(':') + 1))); };
       if (line.rfind("listening client=", 0) == 0)
-        client_port_ = port_of();
+        client_port_ = port();
       else if (line.rfind("listening admin=", 0) == 0)
-        admin_port_ = port_of();
+        admin_port_ = port();
       else if (line == "ready")
         ready = true;
     }
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      break;
+    }
   }
-  ::close(out[0]);  // the node's later stdout writes go nowhere; it prints nothing more
   if (!ready) {
     kill9();
     throw std::runtime_error("parley-node did not become ready; log:\n" + log());
@@ -150,6 +152,15 @@ std::string node_process::client_url() const {
 
 std::string node_process::log() const {
   std::ifstream in{log_file_};
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string node_process::output() const {
+  auto out_file = log_file_;
+  out_file.replace_extension(".out");
+  std::ifstream in{out_file};
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();

@@ -44,6 +44,8 @@ public:
   std::string client_url() const;
   /// Everything the node wrote on stderr so far (its log).
   std::string log() const;
+  /// Everything the node wrote on stdout so far.
+  std::string output() const;
 
 private:
   void start();
