@@ -256,8 +256,7 @@ caf::behavior directory(caf::stateful_actor<directory_state>* self) {
 
 caf::actor start_directory(caf::local_actor* sup) {
   auto handle = sup->spawn<caf::linked>(directory);
-  sup->system().registry().put(directory_name::value,
-                               caf::actor_cast<caf::strong_actor_ptr>(handle));
+  register_as(sup->system(), directory_name::value, handle);
   return handle;
 }
 

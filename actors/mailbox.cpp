@@ -64,8 +64,8 @@ void store_failed(self_ptr self, const caf::error& err) {
   self->quit(err);
 }
 
-// Hands over the first `limit` waiting items; receipts among them are erased, since
-// nobody confirms a receipt.
+// Hands the first `limit` waiting items to a poller; receipts among them are erased, as
+// nobody confirms a receipt over REST.
 std::vector<mailbox_item> hand_over(self_ptr self, size_t limit) {
   auto& st = self->state;
   std::vector<mailbox_item> items;
@@ -91,16 +91,13 @@ void answer_inbox_waiters(self_ptr self) {
   st.inbox_waiters.clear();
 }
 
-// A committed item: to the live session at once, else it waits.
+// A committed item waits in the queue and goes to the live session at once. Messages
+// leave the queue on `delivered`, receipts once the session's socket has written them
+// (handed_atom).
 void arrived(self_ptr self, const mailbox_item& item) {
   auto& st = self->state;
-  if (st.session) {
+  if (st.session)
     self->send(st.session, push_atom_v, item);
-    if (item.kind == item_kind::receipt) {
-      self->send(st.store, erase_atom_v, item.seq);
-      return;
-    }
-  }
   st.queue.append(item);
   depth_changed(self, 1);
   answer_inbox_waiters(self);
@@ -136,11 +133,8 @@ void accept_receipt(self_ptr self, mailbox_item& item) {
   auto& st = self->state;
   touch(self);
   item.kind = item_kind::receipt;
-  if (st.session) {
-    // The sender is online: hand it over without a round trip through the disk.
-    self->send(st.session, push_atom_v, std::move(item));
-    return;
-  }
+  // Stored even when the owner is online: a session that is closing right now would
+  // otherwise take the receipt with it.
   ++st.in_flight;
   self->request(st.store, store_timeout, append_atom_v, st.owner, item)
     .then(
@@ -218,8 +212,17 @@ void attach(self_ptr self, const caf::actor& session) {
   touch(self);
   st.session = session;
   self->monitor(session);
-  for (auto& item : hand_over(self, SIZE_MAX))
-    self->send(session, push_atom_v, std::move(item));
+  for (const auto& [seq, item] : st.queue.waiting())
+    self->send(session, push_atom_v, item);
+}
+
+// The session's socket wrote these receipts: they are the client's now.
+void receipts_written(self_ptr self, const std::vector<int64_t>& seqs) {
+  auto& st = self->state;
+  auto erased = st.queue.erase_receipts(seqs);
+  for (auto seq : erased)
+    self->send(st.store, erase_atom_v, seq);
+  depth_changed(self, -static_cast<int64_t>(erased.size()));
 }
 
 caf::result<std::vector<mailbox_item>> inbox(self_ptr self, int64_t wait_ms) {
@@ -272,6 +275,7 @@ caf::behavior running(self_ptr self) {
       return caf::unit;
     },
     [self](inbox_atom, int64_t wait_ms) { return inbox(self, wait_ms); },
+    [self](handed_atom, const std::vector<int64_t>& seqs) { receipts_written(self, seqs); },
     [self](caf::timeout_atom, uint64_t token) { inbox_timeout(self, token); },
     [self](caf::tick_atom) { check_idle(self); },
   };

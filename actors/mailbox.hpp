@@ -15,6 +15,7 @@
 //   (confirm_atom, confirm_request)                     the owner's delivered / read
 //   (attach_atom, caf::actor session)   -> unit         push everything to this session
 //   (inbox_atom, int64_t wait_ms)       -> std::vector<mailbox_item>   REST long poll
+//   (handed_atom, std::vector<int64_t>)                 receipts the session's socket wrote
 // To the attached session: (push_atom, mailbox_item).
 
 #include <caf/behavior.hpp>

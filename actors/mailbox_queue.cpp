@@ -72,6 +72,18 @@ std::vector<int64_t> mailbox_queue::take_receipts(size_t limit) {
   return seqs;
 }
 
+std::vector<int64_t> mailbox_queue::erase_receipts(const std::vector<int64_t>& seqs) {
+  std::vector<int64_t> erased;
+  for (auto seq : seqs) {
+    auto i = waiting_.find(seq);
+    if (i != waiting_.end() && i->second.kind == item_kind::receipt) {
+      waiting_.erase(i);
+      erased.push_back(seq);
+    }
+  }
+  return erased;
+}
+
 void mailbox_queue::remember_delivered(std::string key, int64_t seq) {
   while (delivered_order_.size() >= delivered_capacity_) {
     auto& oldest = delivered_order_.front();

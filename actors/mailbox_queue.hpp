@@ -51,6 +51,9 @@ public:
   /// over) and returns their seqs.
   std::vector<int64_t> take_receipts(size_t limit = SIZE_MAX);
 
+  /// Removes the receipts among `seqs` still waiting; returns the ones removed.
+  std::vector<int64_t> erase_receipts(const std::vector<int64_t>& seqs);
+
 private:
   static std::string key_of(const std::string& peer, const std::string& group,
                             const std::string& id);

@@ -21,6 +21,11 @@ void add_message_types(caf::actor_system_config& cfg) {
   add_error_category(cfg);
 }
 
+void register_as(caf::actor_system& sys, caf::atom_value name, const caf::actor& handle) {
+  sys.registry().erase(name);
+  sys.registry().put(name, caf::actor_cast<caf::strong_actor_ptr>(handle));
+}
+
 caf::actor registered(caf::actor_system& sys, caf::atom_value name) {
   return caf::actor_cast<caf::actor>(sys.registry().get(name));
 }

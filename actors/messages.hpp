@@ -112,6 +112,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(parley_actors, caf::id_block::parley_runtime::end)
   CAF_ADD_TYPE_ID(parley_actors, (parley::login_reply))
   CAF_ADD_TYPE_ID(parley_actors, (parley::confirm_request))
   CAF_ADD_TYPE_ID(parley_actors, (std::vector<std::string>))
+  CAF_ADD_TYPE_ID(parley_actors, (std::vector<int64_t>))
 
   // mailbox
   CAF_ADD_ATOM(parley_actors, parley, deliver_atom, "deliver")
@@ -120,6 +121,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(parley_actors, caf::id_block::parley_runtime::end)
   CAF_ADD_ATOM(parley_actors, parley, attach_atom, "attach")
   CAF_ADD_ATOM(parley_actors, parley, push_atom, "push")
   CAF_ADD_ATOM(parley_actors, parley, inbox_atom, "inbox")
+  CAF_ADD_ATOM(parley_actors, parley, handed_atom, "handed")
   // store
   CAF_ADD_ATOM(parley_actors, parley, append_atom, "append")
   CAF_ADD_ATOM(parley_actors, parley, status_atom, "status")
@@ -141,6 +143,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(parley_actors, caf::id_block::parley_runtime::end)
   // session
   CAF_ADD_ATOM(parley_actors, parley, replaced_atom, "replaced")
   CAF_ADD_ATOM(parley_actors, parley, closed_atom, "closed")
+  CAF_ADD_ATOM(parley_actors, parley, written_atom, "written")
   // registry names of the node's well-known actors
   CAF_ADD_ATOM(parley_actors, parley, store_name, "store")
   CAF_ADD_ATOM(parley_actors, parley, directory_name, "directory")
@@ -161,6 +164,10 @@ namespace parley {
 
 /// Announces our types and error category to CAF. Call before creating the system.
 void add_message_types(caf::actor_system_config& cfg);
+
+/// Registers `handle` under `name`, replacing an earlier (dead) registration: CAF's
+/// registry keeps the first entry for a name unless it is erased first.
+void register_as(caf::actor_system& sys, caf::atom_value name, const caf::actor& handle);
 
 /// The registered actor under `name`, or an invalid handle.
 caf::actor registered(caf::actor_system& sys, caf::atom_value name);

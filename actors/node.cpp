@@ -12,10 +12,6 @@ namespace parley {
 
 namespace {
 
-void register_as(caf::actor_system& sys, caf::atom_value name, const caf::actor& handle) {
-  sys.registry().put(name, caf::actor_cast<caf::strong_actor_ptr>(handle));
-}
-
 child_spec mailbox_spec(const std::string& user, mailbox_settings settings,
                         node_metrics* metrics) {
   return {mailbox_child_id(user),
@@ -68,8 +64,9 @@ caf::actor start_node_tree(caf::actor_system& sys, const node_tree_settings& set
                            node_metrics* metrics) {
   std::vector<child_spec> children;
   children.push_back({"store",
-                      [s = settings.store, metrics](caf::local_actor* sup) {
-                        return start_store(sup, s, metrics);
+                      [s = settings.store, detached = settings.store_detached,
+                       metrics](caf::local_actor* sup) {
+                        return start_store(sup, s, metrics, detached);
                       },
                       child_kind::permanent});
   children.push_back({"directory", [](caf::local_actor* sup) { return start_directory(sup); },

@@ -23,6 +23,9 @@ namespace parley {
 struct node_tree_settings {
   store_settings store;
   mailbox_settings mailbox;
+  /// The store runs on its own thread; unit tests on CAF's deterministic scheduler
+  /// turn that off.
+  bool store_detached = true;
 };
 
 /// Spawns the node supervisor with its children; returns it (registered as "node").

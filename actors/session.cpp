@@ -199,6 +199,10 @@ caf::behavior running(self_ptr self) {
       report_seen(self);
       self->quit();
     },
+    [self](written_atom, std::vector<int64_t>& receipt_seqs) {
+      if (auto& mb = self->state.own_mailbox)
+        self->send(mb, handed_atom_v, std::move(receipt_seqs));
+    },
   };
 }
 

@@ -6,7 +6,8 @@
 //   logging_in --(directory accepts)--> running --(closed | replaced)--> gone
 //        \--(auth_failed)--> gone
 //
-// From the connection: the request structs of frames.hpp, and (closed_atom).
+// From the connection: the request structs of frames.hpp, (closed_atom), and
+// (written_atom, std::vector<int64_t>) for receipts its socket has written.
 // From the mailbox: (push_atom, mailbox_item). From the directory: (replaced_atom),
 // (presence_atom, presence_info) for subscriptions, and (seen_atom) -> int64_t.
 

@@ -302,9 +302,10 @@ caf::behavior store(caf::stateful_actor<store_state>* self, store_settings setti
 }
 
 caf::actor start_store(caf::local_actor* sup, const store_settings& settings,
-                       node_metrics* metrics) {
-  auto handle = sup->spawn<caf::linked + caf::detached>(store, settings, metrics);
-  sup->system().registry().put(store_name::value, caf::actor_cast<caf::strong_actor_ptr>(handle));
+                       node_metrics* metrics, bool detached) {
+  auto handle = detached ? sup->spawn<caf::linked + caf::detached>(store, settings, metrics)
+                         : sup->spawn<caf::linked>(store, settings, metrics);
+  register_as(sup->system(), store_name::value, handle);
   return handle;
 }
 

@@ -32,8 +32,9 @@ struct store_state;
 caf::behavior store(caf::stateful_actor<store_state>* self, store_settings settings,
                     node_metrics* metrics);
 
-/// Spawns the store (detached, linked to `sup`) and registers it as "store".
+/// Spawns the store linked to `sup` (on its own thread unless `detached` is false) and
+/// registers it as "store".
 caf::actor start_store(caf::local_actor* sup, const store_settings& settings,
-                       node_metrics* metrics);
+                       node_metrics* metrics, bool detached = true);
 
 } // namespace parley

@@ -210,18 +210,23 @@ void ws_connection::send(outgoing_frame frame) {
   thread_local std::string text;
   text.clear();
   json::encode(text, frame);
-  enqueue(ws::opcode::text, text);
+  int64_t receipt_seq = 0;
+  if (auto* item = std::get_if<item_frame>(&frame); item && item->item.kind == item_kind::receipt)
+    receipt_seq = item->item.seq;
+  enqueue(ws::opcode::text, text, receipt_seq);
 }
 
 void ws_connection::close(close_reason why) {
   enqueue_close(close_code(why));
 }
 
-void ws_connection::enqueue(ws::opcode op, std::string_view payload) {
+void ws_connection::enqueue(ws::opcode op, std::string_view payload, int64_t receipt_seq) {
   std::lock_guard<std::mutex> guard{out_mutex_};
   if (close_queued_)
     return;
   ws::append_frame(out_pending_, op, payload);
+  if (receipt_seq > 0)
+    receipts_pending_.push_back(receipt_seq);
   if (!flush_posted_ && !writing_) {
     flush_posted_ = true;
     boost::asio::post(socket_.get_executor(), [self = shared_from_this()] { self->flush(); });
@@ -247,6 +252,7 @@ void ws_connection::flush() {
     if (writing_ || out_pending_.empty())
       return;
     out_writing_.swap(out_pending_);
+    receipts_writing_.swap(receipts_pending_);
     writing_ = true;
   }
   boost::asio::async_write(socket_, boost::asio::buffer(out_writing_),
@@ -258,13 +264,20 @@ void ws_connection::flush() {
 void ws_connection::on_written(boost::system::error_code ec) {
   bool more = false;
   bool done = false;
+  std::vector<int64_t> written_receipts;
   {
     std::lock_guard<std::mutex> guard{out_mutex_};
     writing_ = false;
     std::string{}.swap(out_writing_);  // idle connections keep no write buffer
+    if (!ec)
+      written_receipts.swap(receipts_writing_);
+    else
+      receipts_writing_.clear();
     more = !ec && !out_pending_.empty();
     done = ec || (close_queued_ && out_pending_.empty());
   }
+  if (!written_receipts.empty() && session_)
+    caf::anon_send(session_, written_atom_v, std::move(written_receipts));
   if (more) {
     flush();
     return;

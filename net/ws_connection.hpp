@@ -49,7 +49,7 @@ private:
   void on_hello(json::hello_frame& hello);
   void reject_login(const char* why);
 
-  void enqueue(ws::opcode op, std::string_view payload);
+  void enqueue(ws::opcode op, std::string_view payload, int64_t receipt_seq = 0);
   void enqueue_close(uint16_t code);
   void flush();
   void on_written(boost::system::error_code ec);
@@ -66,6 +66,8 @@ private:
   std::mutex out_mutex_;  // guards the fields below: send() comes from actor threads
   std::string out_pending_;
   std::string out_writing_;
+  std::vector<int64_t> receipts_pending_;  // receipts framed into out_pending_
+  std::vector<int64_t> receipts_writing_;  // receipts inside out_writing_
   bool flush_posted_ = false;
   bool writing_ = false;
   bool close_queued_ = false;

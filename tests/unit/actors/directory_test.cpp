@@ -1,0 +1,109 @@
+// The directory: keys on first use, live sessions, presence and its subscribers.
+
+#include "actors/directory.hpp"
+
+#include "tests/unit/actors/actor_fixture.hpp"
+
+namespace parley::testing {
+namespace {
+
+class DirectoryTest : public ActorTest {
+protected:
+  void SetUp() override {
+    start_tree();
+    dir_actor = registered_actor(directory_name::value);
+  }
+
+  caf::actor session(std::shared_ptr<recorded> log) {
+    auto s = sys.spawn(recording_session, log);
+    spawned.push_back(s);
+    return s;
+  }
+
+  login_reply login(const std::string& user, const std::string& key, const caf::actor& s) {
+    return ask<login_reply>(dir_actor, login_atom_v, user, key, s);
+  }
+
+  void end(const caf::actor& s) {
+    caf::anon_send_exit(s, caf::exit_reason::user_shutdown);
+    sched.run();
+  }
+
+  caf::actor dir_actor;
+};
+
+TEST_F(DirectoryTest, FirstLoginRegistersTheKeyAndLaterLoginsMustMatchIt) {
+  auto log = std::make_shared<recorded>();
+  EXPECT_TRUE(login("alice", "key-a", session(log)).created);
+  EXPECT_FALSE(login("alice", "key-a", session(log)).created);
+  auto err = ask_error(dir_actor, login_atom_v, std::string{"alice"}, std::string{"key-b"},
+                       session(log));
+  EXPECT_EQ(code_of(err), errc::auth_failed);
+  EXPECT_EQ(ask<std::string>(dir_actor, key_atom_v, std::string{"alice"}), "key-a");
+}
+
+TEST_F(DirectoryTest, TokenLoginNeedsAKnownUser) {
+  auto err = ask_error(dir_actor, login_atom_v, std::string{"ghost"}, std::string{},
+                       caf::actor{});
+  EXPECT_EQ(code_of(err), errc::auth_failed);
+}
+
+TEST_F(DirectoryTest, KeysSurviveARestartOfTheDirectory) {
+  login("alice", "key-a", caf::actor{});
+  auto old = dir_actor;
+  crash_actor(dir_actor);
+  dir_actor = registered_actor(directory_name::value);
+  EXPECT_NE(dir_actor, old);
+  EXPECT_EQ(ask<std::string>(dir_actor, key_atom_v, std::string{"alice"}), "key-a");
+}
+
+TEST_F(DirectoryTest, ANewSessionReplacesTheOldOne) {
+  auto first = std::make_shared<recorded>();
+  auto second = std::make_shared<recorded>();
+  auto s1 = session(first);
+  login("alice", "k", s1);
+  login("alice", "k", session(second));
+  EXPECT_EQ(first->replaced, 1);
+  EXPECT_EQ(second->replaced, 0);
+  // The old session going away does not make alice offline.
+  end(s1);
+  EXPECT_TRUE(ask<presence_info>(dir_actor, presence_atom_v, std::string{"alice"}).online);
+}
+
+TEST_F(DirectoryTest, PresenceFollowsSessionsAndAsksTheLiveOneForLastSeen) {
+  auto log = std::make_shared<recorded>();
+  auto s = session(log);
+  login("bob", "k", s);
+  auto online = ask<presence_info>(dir_actor, presence_atom_v, std::string{"bob"});
+  EXPECT_TRUE(online.online);
+  EXPECT_GT(online.last_seen, 0);
+  end(s);
+  auto offline = ask<presence_info>(dir_actor, presence_atom_v, std::string{"bob"});
+  EXPECT_FALSE(offline.online);
+  EXPECT_EQ(code_of(ask_error(dir_actor, presence_atom_v, std::string{"ghost"})),
+            errc::unknown_user);
+}
+
+TEST_F(DirectoryTest, SubscribersHearEveryOnlineChange) {
+  login("bob", "k", caf::actor{});
+  auto watcher = std::make_shared<recorded>();
+  auto w = session(watcher);
+  login("alice", "k", w);
+  ask_done(dir_actor, subscribe_atom_v, std::vector<std::string>{"bob"}, w);
+  auto bob = session(std::make_shared<recorded>());
+  login("bob", "k", bob);
+  end(bob);
+  ASSERT_EQ(watcher->presence.size(), 2u);
+  EXPECT_TRUE(watcher->presence[0].online);
+  EXPECT_FALSE(watcher->presence[1].online);
+  EXPECT_EQ(watcher->presence[1].user, "bob");
+}
+
+TEST_F(DirectoryTest, SubscribingToAnUnknownUserFails) {
+  auto w = session(std::make_shared<recorded>());
+  auto err = ask_error(dir_actor, subscribe_atom_v, std::vector<std::string>{"ghost"}, w);
+  EXPECT_EQ(code_of(err), errc::unknown_user);
+}
+
+} // namespace
+} // namespace parley::testing

@@ -1,0 +1,90 @@
+#include "actors/mailbox_queue.hpp"
+
+#include <gtest/gtest.h>
+
+namespace parley {
+namespace {
+
+mailbox_item message(int64_t seq, const std::string& peer, const std::string& id) {
+  mailbox_item m;
+  m.seq = seq;
+  m.peer = peer;
+  m.id = id;
+  return m;
+}
+
+mailbox_item receipt(int64_t seq, const std::string& peer, const std::string& id) {
+  auto r = message(seq, peer, id);
+  r.kind = item_kind::receipt;
+  r.status = receipt_status::delivered;
+  return r;
+}
+
+using outcome = mailbox_queue::confirm_result;
+
+TEST(MailboxQueueTest, KeepsArrivalOrder) {
+  mailbox_queue q;
+  q.append(message(3, "a", "x"));
+  q.append(message(7, "b", "y"));
+  q.append(receipt(9, "c", "z"));
+  std::vector<int64_t> seqs;
+  for (const auto& [seq, item] : q.waiting())
+    seqs.push_back(seq);
+  EXPECT_EQ(seqs, (std::vector<int64_t>{3, 7, 9}));
+}
+
+TEST(MailboxQueueTest, ConfirmationsMoveForwardOnly) {
+  mailbox_queue q;
+  q.append(message(1, "alice", "m1"));
+  auto d = q.confirm("alice", "", "m1", receipt_status::delivered);
+  EXPECT_EQ(d.what, outcome::changed);
+  EXPECT_EQ(d.seq, 1);
+  EXPECT_EQ(d.before, receipt_status::sent);
+  EXPECT_TRUE(q.empty());
+  EXPECT_EQ(q.confirm("alice", "", "m1", receipt_status::delivered).what, outcome::unchanged);
+  auto r = q.confirm("alice", "", "m1", receipt_status::read);
+  EXPECT_EQ(r.what, outcome::changed);
+  EXPECT_EQ(r.before, receipt_status::delivered);
+  EXPECT_EQ(q.confirm("alice", "", "m1", receipt_status::read).what, outcome::unknown);
+}
+
+TEST(MailboxQueueTest, ReadStraightFromWaiting) {
+  mailbox_queue q;
+  q.append(message(1, "alice", "m1"));
+  auto r = q.confirm("alice", "", "m1", receipt_status::read);
+  EXPECT_EQ(r.what, outcome::changed);
+  EXPECT_EQ(r.before, receipt_status::sent);
+  EXPECT_EQ(q.confirm("alice", "", "m1", receipt_status::read).what, outcome::unknown);
+}
+
+TEST(MailboxQueueTest, SameIdFromAnotherSenderOrGroupIsAnotherMessage) {
+  mailbox_queue q;
+  q.append(message(1, "alice", "m1"));
+  EXPECT_EQ(q.confirm("carol", "", "m1", receipt_status::delivered).what, outcome::unknown);
+  EXPECT_EQ(q.confirm("alice", "g-1", "m1", receipt_status::delivered).what, outcome::unknown);
+  EXPECT_EQ(q.size(), 1u);
+}
+
+TEST(MailboxQueueTest, TakeReceiptsLeavesMessages) {
+  mailbox_queue q;
+  q.append(receipt(1, "bob", "a"));
+  q.append(message(2, "bob", "b"));
+  q.append(receipt(3, "bob", "c"));
+  EXPECT_EQ(q.take_receipts(2), (std::vector<int64_t>{1}));
+  EXPECT_EQ(q.take_receipts(), (std::vector<int64_t>{3}));
+  EXPECT_EQ(q.size(), 1u);
+}
+
+TEST(MailboxQueueTest, DeliveredStateIsBounded) {
+  mailbox_queue q{2};
+  for (int i = 0; i < 3; ++i) {
+    q.append(message(i, "a", "m" + std::to_string(i)));
+    q.confirm("a", "", "m" + std::to_string(i), receipt_status::delivered);
+  }
+  // The oldest fell out of memory: the store has to answer for it.
+  EXPECT_EQ(q.confirm("a", "", "m0", receipt_status::read).what, outcome::unknown);
+  EXPECT_EQ(q.confirm("a", "", "m2", receipt_status::read).what, outcome::changed);
+}
+
+} // namespace
+} // namespace parley

@@ -1,0 +1,184 @@
+// session:<user> with a recording client link, on the deterministic scheduler.
+
+#include "actors/session.hpp"
+
+#include <map>
+
+#include "tests/unit/actors/actor_fixture.hpp"
+
+namespace parley::testing {
+namespace {
+
+class recording_link : public client_link {
+public:
+  void send(outgoing_frame frame) override { frames.push_back(std::move(frame)); }
+  // Like the WebSocket: the first close decides, later ones are no-ops.
+  void close(close_reason why) override {
+    if (!closed)
+      closed = why;
+  }
+
+  template <class T>
+  std::vector<T> all() const {
+    std::vector<T> out;
+    for (const auto& f : frames)
+      if (auto* x = std::get_if<T>(&f))
+        out.push_back(*x);
+    return out;
+  }
+
+  std::vector<outgoing_frame> frames;
+  std::optional<close_reason> closed;
+};
+
+class SessionTest : public ActorTest {
+protected:
+  void SetUp() override { start_tree(); }
+
+  struct client {
+    std::shared_ptr<recording_link> link;
+    caf::actor session;
+  };
+
+  client open(const std::string& user, const std::string& key = std::string(32, 'k'),
+              session_settings settings = {"n1"}) {
+    client c{std::make_shared<recording_link>(), {}};
+    session_args args;
+    args.user = user;
+    args.key = key;
+    args.token = "token-" + user;
+    args.nodes = {"ws://127.0.0.1:1/v1/ws"};
+    args.link = c.link;
+    c.session = spawn_session(sys, std::move(args), settings, &metrics);
+    sched.run();
+    return c;
+  }
+
+  static send_request send_to(const std::string& to, const std::string& id) {
+    send_request r;
+    r.id = id;
+    r.to = to;
+    r.body = "hi";
+    r.meta = "{}";
+    return r;
+  }
+};
+
+TEST_F(SessionTest, LoginSendsWelcomeAndCountsTheSession) {
+  auto alice = open("alice");
+  auto welcomes = alice.link->all<welcome_frame>();
+  ASSERT_EQ(welcomes.size(), 1u);
+  EXPECT_EQ(welcomes[0].user, "alice");
+  EXPECT_EQ(welcomes[0].node, "n1");
+  EXPECT_EQ(welcomes[0].token, "token-alice");
+  EXPECT_EQ(metrics.sessions.value(), 1);
+  EXPECT_EQ(ask<uint64_t>(registered_actor(sessions_name::value), count_children_atom_v), 1u);
+}
+
+TEST_F(SessionTest, WrongKeyEndsTheSessionWithAuthFailed) {
+  open("alice", "key-1");
+  auto impostor = open("alice", "key-2");
+  auto errors = impostor.link->all<error_frame>();
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].code, errc::auth_failed);
+  EXPECT_EQ(impostor.link->closed, close_reason::auth_failed);
+  EXPECT_TRUE(impostor.session->getf(caf::abstract_actor::is_terminated_flag));
+}
+
+TEST_F(SessionTest, SendIsAckedAndPushedToTheRecipient) {
+  auto alice = open("alice");
+  auto bob = open("bob");
+  caf::anon_send(alice.session, send_to("bob", "m1"));
+  sched.run();
+  auto acks = alice.link->all<ack_frame>();
+  ASSERT_EQ(acks.size(), 1u);
+  EXPECT_EQ(acks[0].id, "m1");
+  auto items = bob.link->all<item_frame>();
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].item.peer, "alice");
+  EXPECT_EQ(items[0].item.ts, acks[0].ts);
+  EXPECT_EQ(metrics.messages_acked.value(), 1u);
+  EXPECT_EQ(metrics.ack_latency.count(), 1u);
+}
+
+TEST_F(SessionTest, ConfirmationsBecomeReceiptsForTheSender) {
+  auto alice = open("alice");
+  auto bob = open("bob");
+  caf::anon_send(alice.session, send_to("bob", "m1"));
+  sched.run();
+  caf::anon_send(bob.session, confirm_request{"alice", "m1", {}, receipt_status::read});
+  sched.run();
+  std::vector<receipt_status> seen;
+  for (auto& f : alice.link->all<item_frame>())
+    seen.push_back(f.item.status);
+  EXPECT_EQ(seen, (std::vector<receipt_status>{receipt_status::delivered, receipt_status::read}));
+}
+
+TEST_F(SessionTest, UnknownRecipientAndGroupsAreErrorsForThatId) {
+  auto alice = open("alice");
+  caf::anon_send(alice.session, send_to("ghost", "m1"));
+  auto to_group = send_to("", "m2");
+  to_group.group = "g-1";
+  caf::anon_send(alice.session, to_group);
+  sched.run();
+  std::map<std::string, errc> by_id;
+  for (auto& e : alice.link->all<error_frame>())
+    by_id[e.id] = e.code;
+  EXPECT_EQ(by_id, (std::map<std::string, errc>{{"m1", errc::unknown_user},
+                                                {"m2", errc::unknown_group}}));
+}
+
+TEST_F(SessionTest, RateLimitRejectsFramesBeyondTheBurst) {
+  session_settings tight{"n1", 1.0, 3.0};
+  auto alice = open("alice", std::string(32, 'k'), tight);
+  for (int i = 0; i < 5; ++i)
+    caf::anon_send(alice.session, ping_request{"p" + std::to_string(i)});
+  sched.run();
+  EXPECT_EQ(alice.link->all<pong_frame>().size(), 3u);
+  auto errors = alice.link->all<error_frame>();
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0].code, errc::rate_limited);
+  EXPECT_EQ(errors[0].id, "p3");
+}
+
+TEST_F(SessionTest, ReplacedSessionTellsTheClientAndCloses) {
+  auto first = open("alice");
+  auto second = open("alice");
+  auto errors = first.link->all<error_frame>();
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].code, errc::replaced);
+  EXPECT_EQ(first.link->closed, close_reason::replaced);
+  EXPECT_TRUE(first.session->getf(caf::abstract_actor::is_terminated_flag));
+  EXPECT_FALSE(second.session->getf(caf::abstract_actor::is_terminated_flag));
+}
+
+TEST_F(SessionTest, ClosedConnectionEndsTheSessionAndTheUserGoesOffline) {
+  auto alice = open("alice");
+  caf::anon_send(alice.session, closed_atom_v);
+  sched.run();
+  EXPECT_TRUE(alice.session->getf(caf::abstract_actor::is_terminated_flag));
+  EXPECT_EQ(metrics.sessions.value(), 0);
+  auto p = ask<presence_info>(registered_actor(directory_name::value), presence_atom_v,
+                              std::string{"alice"});
+  EXPECT_FALSE(p.online);
+}
+
+TEST_F(SessionTest, PresenceKeyAndPingAnswerWithTheRequestId) {
+  auto alice = open("alice");
+  open("bob", "bob-key-32-bytes-bob-key-32-byte");
+  caf::anon_send(alice.session, presence_request{"q1", "bob"});
+  caf::anon_send(alice.session, key_request{"q2", "bob"});
+  caf::anon_send(alice.session, ping_request{"q3"});
+  sched.run();
+  auto p = alice.link->all<presence_frame>();
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].id, "q1");
+  EXPECT_TRUE(p[0].online);
+  auto k = alice.link->all<key_frame>();
+  ASSERT_EQ(k.size(), 1u);
+  EXPECT_EQ(k[0].key, "bob-key-32-bytes-bob-key-32-byte");
+  EXPECT_EQ(alice.link->all<pong_frame>().at(0).id, "q3");
+}
+
+} // namespace
+} // namespace parley::testing
