@@ -88,7 +88,7 @@ tcp::socket http_connection::release(std::string& leftover) {
 // -- listener -------------------------------------------------------------------------
 
 listener::listener(boost::asio::io_context& io, accept_handler on_accept)
-  : io_(io), acceptor_(io), on_accept_(std::move(on_accept)) {
+  : io_(io), acceptor_(io), retry_(io), on_accept_(std::move(on_accept)) {
 }
 
 std::shared_ptr<listener> listener::open(boost::asio::io_context& io, const endpoint& at,
@@ -124,6 +124,7 @@ void listener::start() {
 void listener::stop() {
   boost::asio::post(io_, [self = shared_from_this()] {
     boost::system::error_code ec;
+    self->retry_.cancel();
     self->acceptor_.close(ec);
   });
 }
@@ -140,11 +141,17 @@ void listener::accept() {
                              boost::system::error_code ignored;
                              socket.set_option(tcp::no_delay(true), ignored);
                              self->on_accept_(std::move(socket));
-                           } else if (ec == boost::asio::error::no_descriptors) {
-                             SPDLOG_LOGGER_WARN(logs::net(), "event=accept_failed err={}",
-                                                ec.message());
+                             self->accept();
+                             return;
                            }
-                           self->accept();
+                           // Out of descriptors, most likely: back off instead of spinning.
+                           SPDLOG_LOGGER_WARN(logs::net(), "event=accept_failed err={}",
+                                              ec.message());
+                           self->retry_.expires_after(std::chrono::milliseconds{100});
+                           self->retry_.async_wait([self](boost::system::error_code wait_ec) {
+                             if (!wait_ec)
+                               self->accept();
+                           });
                          });
 }
 

@@ -10,6 +10,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
@@ -79,6 +80,7 @@ private:
 
   boost::asio::io_context& io_;
   tcp::acceptor acceptor_;
+  boost::asio::steady_timer retry_;  // after an accept error such as EMFILE
   accept_handler on_accept_;
   endpoint local_;
 };
