@@ -18,7 +18,14 @@ enum class item_kind : uint8_t { message = 0, receipt = 1 };
 /// A message's state as its sender sees it. Receipts only move forward.
 enum class receipt_status : uint8_t { sent = 0, delivered = 1, read = 2 };
 
-const char* to_string(receipt_status s);
+inline const char* to_string(receipt_status s) {
+  switch (s) {
+    case receipt_status::sent: return "sent";
+    case receipt_status::delivered: return "delivered";
+    case receipt_status::read: return "read";
+  }
+  return "sent";
+}
 
 /// One entry of a user's mailbox: a message waiting for the owner, or a receipt
 /// telling the owner that a peer received or read one of the owner's messages.

@@ -6,15 +6,6 @@
 
 namespace parley {
 
-const char* to_string(receipt_status s) {
-  switch (s) {
-    case receipt_status::sent: return "sent";
-    case receipt_status::delivered: return "delivered";
-    case receipt_status::read: return "read";
-  }
-  return "sent";
-}
-
 void add_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_types<caf::id_block::parley_runtime>();
   cfg.add_message_types<caf::id_block::parley_actors>();

@@ -53,8 +53,8 @@ void send_error(self_ptr self, std::string id, const caf::error& err) {
     // Timeouts and dead actors: durability was not reached, the client may retry.
     code = errc::unavailable;
     message = self->system().render(err);
-  } else if (!err.context().empty()) {
-    message = to_string(err.context());
+  } else {
+    message = context_text(err);
   }
   self->state.args.link->send(error_frame{std::move(id), code, std::move(message)});
 }

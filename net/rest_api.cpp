@@ -43,7 +43,7 @@ struct exchange {
     if (code == errc::internal || code == errc::none)
       fail(errc::unavailable, sys.render(err));
     else
-      fail(code, err.context().empty() ? std::string{to_string(code)} : to_string(err.context()));
+      fail(code, err.context().empty() ? std::string{to_string(code)} : context_text(err));
   }
   void no_content() const {
     http_response res{http::status::no_content, req.version()};

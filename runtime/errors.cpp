@@ -33,6 +33,15 @@ errc code_of(const caf::error& err) {
   return static_cast<errc>(err.code());
 }
 
+std::string context_text(const caf::error& err) {
+  const auto& ctx = err.context();
+  if (ctx.empty())
+    return {};
+  if (ctx.match_elements<std::string>())
+    return ctx.get_as<std::string>(0);
+  return to_string(ctx);
+}
+
 void add_error_category(caf::actor_system_config& cfg) {
   cfg.add_error_category(caf::atom("parley"),
                          [](uint8_t code, caf::atom_value, const caf::message& ctx) {

@@ -37,6 +37,10 @@ const char* to_string(errc code);
 /// The code carried by `err` if it belongs to our category, `errc::internal` otherwise.
 errc code_of(const caf::error& err);
 
+/// The human part of an error: its context when that is one string ("bob"), the
+/// rendered context otherwise, empty when there is none.
+std::string context_text(const caf::error& err);
+
 /// Registers the category so that `system.render(err)` prints our names.
 void add_error_category(caf::actor_system_config& cfg);
 

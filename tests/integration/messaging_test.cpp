@@ -204,6 +204,7 @@ TEST_F(MessagingTest, PresenceLastSeenSubscribeAndKeys) {
   auto err = alice->recv_op("error");
   ASSERT_TRUE(err);
   EXPECT_EQ((*err)["code"], "unknown_user");
+  EXPECT_EQ((*err)["message"], "ghost");
 }
 
 TEST_F(MessagingTest, BadInputGetsErrorsAndTheConnectionStays) {

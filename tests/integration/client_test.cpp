@@ -1,0 +1,519 @@
+// parley::client and parley-chat against a real node: login, acks and receipts in order,
+// offline delivery, and surviving a SIGKILLed node with nothing lost or doubled.
+
+#include <condition_variable>
+#include <csignal>
+#include <fstream>
+#include <functional>
+#include <future>
+#include <iostream>
+#include <iterator>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <gtest/gtest.h>
+
+#include "net/client.hpp"
+#include "tests/support/node_process.hpp"
+#include "tests/support/temp_dir.hpp"
+
+extern char** environ;
+
+namespace parley::testing {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+// -- what one client reported ---------------------------------------------------------------
+
+// Everything a client's callbacks report, one line each in arrival order: "connected",
+// "disconnected <why>", "ack <id>", "delivered <id>", "read <id>", "msg <id>",
+// "presence <user> online|offline", "error <code> <id>".
+class recorder {
+public:
+  void attach(client& c) {
+    c.on_connected([this](const welcome_info&) { add("connected"); });
+    c.on_disconnected([this](const std::string& why) { add("disconnected " + why); });
+    c.on_ack([this](const std::string& id, int64_t) { add("ack " + id); });
+    c.on_receipt([this](const receipt_info& r) {
+      add(std::string{to_string(r.status)} + " " + r.id);
+    });
+    c.on_message([this](const incoming_message& m) { add("msg " + m.id, &m); });
+    c.on_presence([this](const presence_info& p) {
+      add("presence " + p.user + (p.online ? " online" : " offline"));
+    });
+    c.on_error([this](const std::string& id, const std::string& code, const std::string&) {
+      add("error " + code + " " + id);
+    });
+  }
+
+  /// Waits until `n` lines start with `prefix`; false on timeout.
+  bool wait_for(const std::string& prefix, size_t n = 1, milliseconds timeout = seconds{10}) {
+    std::unique_lock<std::mutex> lock{mutex_};
+    return changed_.wait_for(lock, timeout, [&] { return matching(prefix).size() >= n; });
+  }
+
+  /// The lines starting with `prefix`, in order.
+  std::vector<std::string> lines(const std::string& prefix = "") {
+    std::lock_guard<std::mutex> guard{mutex_};
+    return matching(prefix);
+  }
+
+  std::vector<incoming_message> messages() {
+    std::lock_guard<std::mutex> guard{mutex_};
+    return messages_;
+  }
+
+private:
+  std::vector<std::string> matching(const std::string& prefix) const {
+    std::vector<std::string> out;
+    for (const auto& l : lines_)
+      if (l.compare(0, prefix.size(), prefix) == 0)
+        out.push_back(l);
+    return out;
+  }
+
+  void add(std::string line, const incoming_message* m = nullptr) {
+    {
+      std::lock_guard<std::mutex> guard{mutex_};
+      lines_.push_back(std::move(line));
+      if (m)
+        messages_.push_back(*m);
+    }
+    changed_.notify_all();
+  }
+
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<std::string> lines_;
+  std::vector<incoming_message> messages_;
+};
+
+// "msg <id>" for each id: what a recorder shows for messages received in that order.
+std::vector<std::string> msg_lines(const std::vector<std::string>& ids) {
+  std::vector<std::string> out;
+  for (const auto& id : ids)
+    out.push_back("msg " + id);
+  return out;
+}
+
+class ClientTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    node = std::make_unique<node_process>(node_process::options{"n1", dir / "n1", {}});
+  }
+
+  void TearDown() override {
+    clients.clear();  // stopped before their node goes
+    if (HasFailure() && node)
+      std::cerr << "---- node log ----\n" << node->log() << "------------------\n";
+  }
+
+  /// A started client for `user` with its recorder; the same user keeps its key pair.
+  std::pair<client*, recorder*> start(const std::string& user,
+                                      const std::function<void(client_options&)>& tweak = {}) {
+    if (keys.count(user) == 0)
+      keys.emplace(user, identity_keys::generate());
+    client_options opts;
+    opts.user = user;
+    opts.keys = keys.at(user);
+    opts.servers = {node->client_url()};
+    if (tweak)
+      tweak(opts);
+    auto entry = std::make_unique<running_client>();
+    entry->c = std::make_unique<client>(std::move(opts));
+    entry->r.attach(*entry->c);
+    EXPECT_FALSE(entry->c->start().has_value());
+    auto result = std::make_pair(entry->c.get(), &entry->r);
+    clients.push_back(std::move(entry));
+    return result;
+  }
+
+  /// Starts `user` and waits for its welcome.
+  std::pair<client*, recorder*> start_online(
+    const std::string& user, const std::function<void(client_options&)>& tweak = {}) {
+    auto [c, r] = start(user, tweak);
+    EXPECT_TRUE(r->wait_for("connected")) << user << " never connected";
+    return {c, r};
+  }
+
+  struct running_client {
+    recorder r;  // outlives the client, whose callbacks write into it
+    std::unique_ptr<client> c;
+  };
+
+  temp_dir dir;
+  std::unique_ptr<node_process> node;
+  std::map<std::string, identity_keys> keys;
+  std::vector<std::unique_ptr<running_client>> clients;
+};
+
+// -- messaging through the library ----------------------------------------------------------
+
+TEST_F(ClientTest, SenderSeesAckThenDeliveredThenRead) {
+  auto [alice, a] = start_online("alice");
+  auto [bob, b] = start_online("bob");
+  auto id = alice->send("bob", "hi bob", R"({"kind":"text"})");
+  ASSERT_TRUE(b->wait_for("msg "));
+  auto m = b->messages().front();
+  EXPECT_EQ(m.id, id);
+  EXPECT_EQ(m.from, "alice");
+  EXPECT_EQ(m.to, "bob");
+  EXPECT_EQ(m.body, "hi bob");
+  EXPECT_EQ(m.meta, R"({"kind":"text"})");
+  EXPECT_TRUE(m.group.empty());
+
+  bob->mark_delivered(m.from, m.id);
+  ASSERT_TRUE(a->wait_for("delivered "));
+  bob->mark_read(m.from, m.id);
+  ASSERT_TRUE(a->wait_for("read "));
+  EXPECT_EQ(a->lines(), (std::vector<std::string>{"connected", "ack " + id, "delivered " + id,
+                                                  "read " + id}));
+  EXPECT_EQ(alice->unacked(), 0u);
+}
+
+TEST_F(ClientTest, OfflineRecipientGetsMessagesWhenItStarts) {
+  start_online("bob");
+  clients.clear();  // bob is known to the node, and offline
+  auto [alice, a] = start_online("alice");
+  std::vector<std::string> sent;
+  for (int i = 0; i < 3; ++i)
+    sent.push_back(alice->send("bob", "while you were out " + std::to_string(i)));
+  ASSERT_TRUE(a->wait_for("ack ", 3));
+
+  auto [bob, b] = start("bob");
+  ASSERT_TRUE(b->wait_for("msg ", 3));
+  EXPECT_EQ(b->lines("msg "), msg_lines(sent));
+  for (const auto& id : sent)
+    bob->mark_delivered("alice", id);
+  ASSERT_TRUE(a->wait_for("delivered ", 3));
+}
+
+TEST_F(ClientTest, NodeKillLosesAndDoublesNothing) {
+  auto [alice, a] = start_online("alice");
+  auto [bob, b] = start_online("bob");
+  std::vector<std::string> sent;
+  for (int i = 0; i < 3; ++i)
+    sent.push_back(alice->send("bob", "before " + std::to_string(i)));
+  ASSERT_TRUE(a->wait_for("ack ", 3));
+  // Bob has them but confirms nothing: the node pushes them again after the restart,
+  // and the client must not show them twice.
+  ASSERT_TRUE(b->wait_for("msg ", 3));
+
+  node->kill9();
+  ASSERT_TRUE(a->wait_for("disconnected "));
+  ASSERT_TRUE(b->wait_for("disconnected "));
+  for (int i = 0; i < 2; ++i)
+    sent.push_back(alice->send("bob", "while down " + std::to_string(i)));
+  EXPECT_EQ(alice->unacked(), 2u);
+  // Down long enough for a few refused attempts, so reconnecting means backing off.
+  std::this_thread::sleep_for(milliseconds{700});
+
+  node->restart();  // new ports: the clients learn them like a moved deployment
+  alice->set_servers({node->client_url()});
+  bob->set_servers({node->client_url()});
+  ASSERT_TRUE(a->wait_for("ack ", 5, seconds{15}));
+  ASSERT_TRUE(b->wait_for("msg ", 5));
+  std::this_thread::sleep_for(milliseconds{300});  // room for a wrongly repeated message
+  EXPECT_EQ(b->lines("msg "), msg_lines(sent));
+  EXPECT_EQ(a->lines("connected").size(), 2u);
+  EXPECT_EQ(alice->unacked(), 0u);
+}
+
+TEST_F(ClientTest, SubscriptionIsRenewedAfterReconnect) {
+  auto [alice, a] = start_online("alice");
+  auto [bob, b] = start_online("bob");
+  std::promise<std::optional<client_error>> subscribed;
+  alice->subscribe({"bob"}, [&](const std::optional<client_error>& e) { subscribed.set_value(e); });
+  auto outcome = subscribed.get_future();
+  ASSERT_EQ(outcome.wait_for(seconds{5}), std::future_status::ready);
+  ASSERT_FALSE(outcome.get().has_value());
+
+  node->kill9();
+  ASSERT_TRUE(a->wait_for("disconnected "));
+  node->restart();
+  alice->set_servers({node->client_url()});
+  bob->set_servers({node->client_url()});
+  ASSERT_TRUE(a->wait_for("connected", 2));
+  ASSERT_TRUE(b->wait_for("connected", 2));
+  // The node's directory takes one session's requests in order: once this presence
+  // is answered, the subscription renewed at login is in place.
+  std::promise<void> answered;
+  alice->presence("bob", [&](const reply<presence_info>&) { answered.set_value(); });
+  ASSERT_EQ(answered.get_future().wait_for(seconds{5}), std::future_status::ready);
+
+  bob->stop();
+  EXPECT_TRUE(a->wait_for("presence bob offline"));
+}
+
+TEST_F(ClientTest, RunsOnTheCallersIoContext) {
+  boost::asio::io_context io;
+  auto work = boost::asio::make_work_guard(io);
+  std::promise<void> finished;
+  std::thread runner{[&] {
+    io.run();
+    finished.set_value();
+  }};
+  {
+    recorder r;  // outlives the client
+    client_options opts;
+    opts.user = "carol";
+    opts.keys = identity_keys::generate();
+    opts.servers = {node->client_url()};
+    client carol{std::move(opts), io};
+    r.attach(carol);
+    ASSERT_FALSE(carol.start().has_value());
+    carol.send("carol", "a note to self");  // allowed: docs/protocol.md
+    EXPECT_TRUE(r.wait_for("ack "));
+    EXPECT_TRUE(r.wait_for("msg "));
+    carol.stop();
+  }
+  // Without the guard, run() returns once the client has closed its connection.
+  work.reset();
+  auto done = finished.get_future();
+  bool ended = done.wait_for(seconds{5}) == std::future_status::ready;
+  if (!ended)
+    io.stop();
+  runner.join();
+  EXPECT_TRUE(ended) << "the client left work on the caller's io_context after stop()";
+}
+
+TEST_F(ClientTest, RefusedTokenFallsBackToKey) {
+  auto [alice, a] = start_online("alice");
+  // A node with other data has another token secret: the token from the first node is
+  // refused there, and the key registers alice anew.
+  node->kill9();
+  ASSERT_TRUE(a->wait_for("disconnected "));
+  node_process other{{"n2", dir / "n2", {}}};
+  alice->set_servers({other.client_url()});
+  ASSERT_TRUE(a->wait_for("connected", 2));
+  EXPECT_TRUE(a->lines("error ").empty());
+  EXPECT_NE(other.log().find("user_registered user=alice"), std::string::npos);
+  alice->stop();
+}
+
+TEST_F(ClientTest, SilentNodeIsGivenUpWithinThreeHeartbeats) {
+  auto fast = [](client_options& o) {
+    o.heartbeat = milliseconds{200};
+    o.login_timeout = milliseconds{1000};
+  };
+  auto [alice, a] = start_online("alice", fast);
+  // Idle but alive: the node answers the pings, so five heartbeats pass quietly.
+  std::this_thread::sleep_for(milliseconds{1000});
+  ASSERT_TRUE(a->lines("disconnected ").empty());
+  // A stopped process keeps its sockets open and answers nothing, like a hung host.
+  ::kill(node->pid(), SIGSTOP);
+  struct resume_node {
+    pid_t pid;
+    ~resume_node() { ::kill(pid, SIGCONT); }
+  } resume{node->pid()};
+  ASSERT_TRUE(a->wait_for("disconnected ", 1, seconds{3}));
+  EXPECT_EQ(a->lines("disconnected ").front(), "disconnected the server stopped answering");
+  ::kill(node->pid(), SIGCONT);
+  EXPECT_TRUE(a->wait_for("connected", 2));
+}
+
+TEST_F(ClientTest, ReplacedSessionStopsReconnecting) {
+  auto [first, r1] = start_online("alice");
+  start_online("alice");
+  ASSERT_TRUE(r1->wait_for("disconnected "));
+  EXPECT_EQ(r1->lines("disconnected "), std::vector<std::string>{"disconnected replaced"});
+  std::this_thread::sleep_for(milliseconds{800});  // longer than any first backoff
+  EXPECT_EQ(r1->lines("connected").size(), 1u);
+  EXPECT_FALSE(first->online());
+}
+
+TEST_F(ClientTest, ForeignKeyIsRefusedForGood) {
+  start_online("alice");
+  clients.clear();
+  keys["alice"] = identity_keys::generate();  // not the key the node registered
+  auto [impostor, r] = start("alice");
+  ASSERT_TRUE(r->wait_for("disconnected "));
+  EXPECT_EQ(r->lines(),
+            (std::vector<std::string>{"error auth_failed ", "disconnected auth_failed"}));
+  EXPECT_FALSE(impostor->online());
+}
+
+TEST_F(ClientTest, PresenceAndKeyAnswerThroughCallbacks) {
+  auto [alice, a] = start_online("alice");
+  start_online("bob");
+  // Answers come on the client's thread; each lands in its own slot.
+  std::mutex m;
+  std::condition_variable cv;
+  std::optional<reply<presence_info>> bob_presence, nobody_presence;
+  std::optional<reply<key_info>> bob_key;
+  auto keep = [&](auto& slot) {
+    return [&](const auto& answer) {
+      std::lock_guard<std::mutex> guard{m};
+      slot = answer;
+      cv.notify_all();
+    };
+  };
+  alice->presence("bob", keep(bob_presence));
+  alice->presence("nobody", keep(nobody_presence));
+  alice->key("bob", keep(bob_key));
+  std::unique_lock<std::mutex> lock{m};
+  ASSERT_TRUE(cv.wait_for(lock, seconds{5},
+                          [&] { return bob_presence && nobody_presence && bob_key; }));
+  auto* online = std::get_if<presence_info>(&*bob_presence);
+  ASSERT_TRUE(online);
+  EXPECT_EQ(online->user, "bob");
+  EXPECT_TRUE(online->online);
+  auto* unknown = std::get_if<client_error>(&*nobody_presence);
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->code, "unknown_user");
+  auto* key = std::get_if<key_info>(&*bob_key);
+  ASSERT_TRUE(key);
+  EXPECT_EQ(key->public_key, keys.at("bob").public_key);
+}
+
+TEST_F(ClientTest, SendThatCannotSucceedIsRefusedLocally) {
+  auto [alice, a] = start_online("alice");
+  auto bad_meta = alice->send("bob", "x", "[1,2]");
+  auto bad_user = alice->send("Not A User", "x");
+  auto too_big = alice->send("bob", std::string(70 * 1024, 'x'));
+  ASSERT_TRUE(a->wait_for("error ", 3));
+  EXPECT_EQ(a->lines("error "),
+            (std::vector<std::string>{"error bad_request " + bad_meta,
+                                      "error bad_request " + bad_user,
+                                      "error too_large " + too_big}));
+  EXPECT_EQ(alice->unacked(), 0u);
+}
+
+// -- parley-chat ------------------------------------------------------------------------------
+
+// One parley-chat process with HOME in the test's directory: stdin is a pipe the test
+// writes, stdout and stderr go to one file.
+class chat_process {
+public:
+  chat_process(const std::filesystem::path& home, const std::string& url,
+               const std::string& user)
+    : out_(home / (user + ".out")) {
+    std::filesystem::create_directories(home);
+    int in[2];
+    EXPECT_EQ(::pipe2(in, O_CLOEXEC), 0);
+    posix_spawn_file_actions_t io;
+    posix_spawn_file_actions_init(&io);
+    posix_spawn_file_actions_adddup2(&io, in[0], STDIN_FILENO);
+    posix_spawn_file_actions_addopen(&io, STDOUT_FILENO, out_.c_str(), O_WRONLY | O_CREAT, 0644);
+    posix_spawn_file_actions_adddup2(&io, STDOUT_FILENO, STDERR_FILENO);
+    std::vector<std::string> args{PARLEY_CHAT_BINARY, "--server", url, "--user", user};
+    std::vector<std::string> env{"HOME=" + home.string()};
+    for (char** e = environ; *e; ++e)
+      if (std::string_view{*e}.substr(0, 5) != "HOME=")
+        env.emplace_back(*e);
+    auto argv = pointers(args);
+    auto envp = pointers(env);
+    EXPECT_EQ(posix_spawn(&pid_, argv[0], &io, nullptr, argv.data(), envp.data()), 0);
+    posix_spawn_file_actions_destroy(&io);
+    ::close(in[0]);
+    stdin_ = in[1];
+  }
+
+  ~chat_process() {
+    close_stdin();
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+
+  void write_line(const std::string& line) {
+    auto text = line + "\n";
+    EXPECT_EQ(::write(stdin_, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+  }
+
+  void close_stdin() {
+    if (stdin_ >= 0)
+      ::close(stdin_);
+    stdin_ = -1;
+  }
+
+  std::string output() const {
+    std::ifstream in{out_};
+    return {std::istreambuf_iterator<char>{in}, {}};
+  }
+
+  bool wait_output(const std::string& text, milliseconds timeout = seconds{10}) const {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (output().find(text) == std::string::npos) {
+      if (std::chrono::steady_clock::now() > deadline)
+        return false;
+      std::this_thread::sleep_for(milliseconds{20});
+    }
+    return true;
+  }
+
+  /// The exit code, or -1 if it did not exit in time (the destructor kills it).
+  int wait_exit(milliseconds timeout) {
+    for (auto end = std::chrono::steady_clock::now() + timeout;
+         std::chrono::steady_clock::now() < end;
+         std::this_thread::sleep_for(milliseconds{20})) {
+      int status = 0;
+      if (pid_ > 0 && ::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      }
+    }
+    return -1;
+  }
+
+private:
+  static std::vector<char*> pointers(std::vector<std::string>& strings) {
+    std::vector<char*> out;
+    for (auto& s : strings)
+      out.push_back(s.data());
+    out.push_back(nullptr);
+    return out;
+  }
+
+  std::filesystem::path out_;
+  pid_t pid_ = -1;
+  int stdin_ = -1;
+};
+
+TEST_F(ClientTest, ChatShowsMessagesAndReceipts) {
+  auto home = dir / "home";
+  chat_process bob{home, node->client_url(), "bob"};
+  ASSERT_TRUE(bob.wait_output("* connected")) << bob.output();
+  chat_process alice{home, node->client_url(), "alice"};
+  alice.write_line("/to bob");
+  alice.write_line("hello from alice");
+  ASSERT_TRUE(bob.wait_output("alice: hello from alice")) << bob.output();
+  ASSERT_TRUE(alice.wait_output("✓✓ delivered")) << alice.output();
+  bob.write_line("/to alice");  // marks the waiting message read
+  EXPECT_TRUE(alice.wait_output("✓✓ read")) << alice.output();
+  EXPECT_NE(alice.output().find("✓ sent"), std::string::npos);
+
+  alice.close_stdin();
+  bob.close_stdin();
+  EXPECT_EQ(alice.wait_exit(seconds{12}), 0);
+  EXPECT_EQ(bob.wait_exit(seconds{12}), 0);
+  struct stat st{};
+  ASSERT_EQ(::stat((home / ".parley" / "alice.key").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(st.st_size, 64);
+}
+
+TEST_F(ClientTest, ChatRejectsBadFlagsWithExitTwo) {
+  chat_process chat{dir / "bad", "not-a-url", "bob"};
+  EXPECT_EQ(chat.wait_exit(seconds{5}), 2);
+  EXPECT_EQ(chat.output(), "parley-chat: --server: 'not-a-url' is not a ws://HOST:PORT/PATH URL\n");
+}
+
+} // namespace
+} // namespace parley::testing
