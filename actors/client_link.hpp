@@ -19,9 +19,10 @@ enum class close_reason {
 class client_link {
 public:
   virtual ~client_link() = default;
-  /// Queues a frame. Once a receipt (an item_frame of kind receipt) has been written to
-  /// the socket, the link tells the session with (written_atom, seqs).
-  virtual void send(outgoing_frame frame) = 0;
+  /// Sends a frame. True if it was written to the socket before returning; otherwise it
+  /// is queued, and once a queued receipt (an item_frame of kind receipt) has been
+  /// written the link tells the session with (written_atom, seqs).
+  virtual bool send(outgoing_frame frame) = 0;
   /// Flushes what was sent before, then closes. Later sends are dropped.
   virtual void close(close_reason why) = 0;
 };

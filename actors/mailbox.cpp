@@ -1,5 +1,7 @@
 #include "actors/mailbox.hpp"
 
+#include <map>
+
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 
@@ -13,7 +15,6 @@ namespace parley {
 
 namespace {
 
-constexpr auto store_timeout = std::chrono::seconds{10};
 constexpr auto idle_check = std::chrono::seconds{15};
 
 } // namespace
@@ -41,6 +42,10 @@ struct mailbox_state {
   std::vector<inbox_waiter> inbox_waiters;
   uint64_t next_token = 0;
   size_t in_flight = 0;  // appends sent to the store, not yet answered
+  // Receipts pushed to the session but not yet written by its socket, by negative
+  // local numbers (stored receipts have positive seqs).
+  std::map<int64_t, mailbox_item> unwritten;
+  int64_t last_unwritten = 0;
   caf::actor_clock::time_point last_used;
 };
 
@@ -69,11 +74,7 @@ void store_failed(self_ptr self, const caf::error& err) {
 std::vector<mailbox_item> hand_over(self_ptr self, size_t limit) {
   auto& st = self->state;
   std::vector<mailbox_item> items;
-  for (const auto& [seq, item] : st.queue.waiting()) {
-    if (items.size() >= limit)
-      break;
-    items.push_back(item);
-  }
+  st.queue.for_each([&](const mailbox_item& item) { items.push_back(item); }, limit);
   auto receipts = st.queue.take_receipts(items.size());
   for (auto seq : receipts)
     self->send(st.store, erase_atom_v, seq);
@@ -111,7 +112,7 @@ caf::result<int64_t> deliver(self_ptr self, mailbox_item& item) {
   item.ts = now_ms();
   auto promise = self->make_response_promise<int64_t>();
   ++st.in_flight;
-  self->request(st.store, store_timeout, append_atom_v, st.owner, item)
+  self->request(st.store, local_request, append_atom_v, st.owner, item)
     .then(
       [self, promise, item](stored_ref& ref) mutable {
         --self->state.in_flight;
@@ -129,14 +130,12 @@ caf::result<int64_t> deliver(self_ptr self, mailbox_item& item) {
   return promise;
 }
 
-void accept_receipt(self_ptr self, mailbox_item& item) {
+// Stores a receipt; once committed it waits in the queue (and goes to a session that
+// attached in the meantime).
+void store_receipt(self_ptr self, mailbox_item item) {
   auto& st = self->state;
-  touch(self);
-  item.kind = item_kind::receipt;
-  // Stored even when the owner is online: a session that is closing right now would
-  // otherwise take the receipt with it.
   ++st.in_flight;
-  self->request(st.store, store_timeout, append_atom_v, st.owner, item)
+  self->request(st.store, local_request, append_atom_v, st.owner, item)
     .then(
       [self, item](stored_ref& ref) mutable {
         --self->state.in_flight;
@@ -147,6 +146,33 @@ void accept_receipt(self_ptr self, mailbox_item& item) {
         --self->state.in_flight;
         store_failed(self, err);
       });
+}
+
+// A receipt for an online owner goes straight to the session and is held in memory
+// until the socket has written it; if the session ends first, it is stored then. Only a
+// crash of this mailbox in that millisecond loses it. Offline owners get it stored.
+void accept_receipt(self_ptr self, mailbox_item& item) {
+  auto& st = self->state;
+  touch(self);
+  item.kind = item_kind::receipt;
+  if (!st.session) {
+    store_receipt(self, std::move(item));
+    return;
+  }
+  item.seq = --st.last_unwritten;
+  self->send(st.session, push_atom_v, item);
+  st.unwritten.emplace(item.seq, std::move(item));
+}
+
+// The session is gone: receipts it did not write wait on disk for the next one.
+void session_gone(self_ptr self) {
+  auto& st = self->state;
+  st.session = nullptr;
+  for (auto& [seq, item] : st.unwritten) {
+    item.seq = 0;
+    store_receipt(self, std::move(item));
+  }
+  st.unwritten.clear();
 }
 
 void send_receipt(self_ptr self, const std::string& to, const confirm_request& c,
@@ -196,7 +222,7 @@ void confirm(self_ptr self, const confirm_request& c) {
   if (res.what == mailbox_queue::confirm_result::unchanged)
     return;
   // Not in memory: an old message, or none at all. The store knows.
-  self->request(st.store, store_timeout, find_atom_v, st.owner, c.from, c.group, c.id)
+  self->request(st.store, local_request, find_atom_v, st.owner, c.from, c.group, c.id)
     .then(
       [self, c](mailbox_item& found) {
         if (found.seq == 0 || found.status >= c.status)
@@ -212,13 +238,18 @@ void attach(self_ptr self, const caf::actor& session) {
   touch(self);
   st.session = session;
   self->monitor(session);
-  for (const auto& [seq, item] : st.queue.waiting())
+  st.queue.for_each([&](const mailbox_item& item) { self->send(session, push_atom_v, item); });
+  // Held for a session that was just replaced by this one.
+  for (const auto& [seq, item] : st.unwritten)
     self->send(session, push_atom_v, item);
 }
 
 // The session's socket wrote these receipts: they are the client's now.
 void receipts_written(self_ptr self, const std::vector<int64_t>& seqs) {
   auto& st = self->state;
+  for (auto seq : seqs)
+    if (seq < 0)
+      st.unwritten.erase(seq);
   auto erased = st.queue.erase_receipts(seqs);
   for (auto seq : erased)
     self->send(st.store, erase_atom_v, seq);
@@ -320,10 +351,10 @@ caf::behavior mailbox(caf::stateful_actor<mailbox_state>* self, std::string owne
   }
   self->set_down_handler([self](caf::down_msg& msg) {
     if (self->state.session && msg.source == self->state.session.address())
-      self->state.session = nullptr;
+      session_gone(self);
   });
   self->set_default_handler(caf::skip);
-  self->request(st.store, store_timeout, load_atom_v, st.owner)
+  self->request(st.store, local_request, load_atom_v, st.owner)
     .then(
       [self](mailbox_snapshot& snap) {
         auto& st = self->state;

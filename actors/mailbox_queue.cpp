@@ -23,10 +23,13 @@ void mailbox_queue::load(std::vector<mailbox_item> waiting,
 }
 
 void mailbox_queue::append(mailbox_item item) {
-  if (item.kind == item_kind::message)
-    waiting_seq_[key_of(item.peer, item.group, item.id)] = item.seq;
   auto seq = item.seq;
-  waiting_.emplace(seq, std::move(item));
+  if (item.kind == item_kind::receipt) {
+    receipts_.emplace(seq, std::move(item));
+    return;
+  }
+  waiting_seq_[key_of(item.peer, item.group, item.id)] = seq;
+  messages_.emplace(seq, std::move(item));
 }
 
 mailbox_queue::confirm_result mailbox_queue::confirm(const std::string& peer,
@@ -37,7 +40,7 @@ mailbox_queue::confirm_result mailbox_queue::confirm(const std::string& peer,
   if (auto i = waiting_seq_.find(key); i != waiting_seq_.end()) {
     auto seq = i->second;
     waiting_seq_.erase(i);
-    waiting_.erase(seq);
+    messages_.erase(seq);
     if (status == receipt_status::delivered)
       remember_delivered(std::move(key), seq);
     return {confirm_result::changed, seq, receipt_status::sent};
@@ -60,27 +63,18 @@ void mailbox_queue::remember(const std::string& peer, const std::string& group,
 
 std::vector<int64_t> mailbox_queue::take_receipts(size_t limit) {
   std::vector<int64_t> seqs;
-  size_t seen = 0;
-  for (auto i = waiting_.begin(); i != waiting_.end() && seen < limit; ++seen) {
-    if (i->second.kind == item_kind::receipt) {
-      seqs.push_back(i->first);
-      i = waiting_.erase(i);
-    } else {
-      ++i;
-    }
+  while (!receipts_.empty() && seqs.size() < limit) {
+    seqs.push_back(receipts_.begin()->first);
+    receipts_.erase(receipts_.begin());
   }
   return seqs;
 }
 
 std::vector<int64_t> mailbox_queue::erase_receipts(const std::vector<int64_t>& seqs) {
   std::vector<int64_t> erased;
-  for (auto seq : seqs) {
-    auto i = waiting_.find(seq);
-    if (i != waiting_.end() && i->second.kind == item_kind::receipt) {
-      waiting_.erase(i);
+  for (auto seq : seqs)
+    if (receipts_.erase(seq) > 0)
       erased.push_back(seq);
-    }
-  }
   return erased;
 }
 

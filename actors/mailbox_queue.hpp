@@ -23,13 +23,24 @@ public:
   /// Fills the queue from the store's snapshot (both in arrival order).
   void load(std::vector<mailbox_item> waiting, std::vector<mailbox_item> delivered);
 
-  /// A committed item joins the queue. Items arrive in seq order.
+  /// A committed item joins the queue. Items of a kind arrive in seq order; messages and
+  /// receipts are numbered separately by the store.
   void append(mailbox_item item);
 
-  /// Waiting items in arrival order.
-  const std::map<int64_t, mailbox_item>& waiting() const { return waiting_; }
-  size_t size() const { return waiting_.size(); }
-  bool empty() const { return waiting_.empty(); }
+  /// Calls f(item) for the first `limit` waiting items: receipts, then messages, each in
+  /// arrival order.
+  template <class F>
+  void for_each(F f, size_t limit = SIZE_MAX) const {
+    for (const auto* items : {&receipts_, &messages_})
+      for (const auto& [seq, item] : *items) {
+        if (limit-- == 0)
+          return;
+        f(item);
+      }
+  }
+
+  size_t size() const { return messages_.size() + receipts_.size(); }
+  bool empty() const { return messages_.empty() && receipts_.empty(); }
 
   struct confirm_result {
     enum outcome { changed, unchanged, unknown } what = unknown;
@@ -47,8 +58,8 @@ public:
   void remember(const std::string& peer, const std::string& group, const std::string& id,
                 int64_t seq, receipt_status after);
 
-  /// Removes the receipts among the first `limit` waiting items (they have been handed
-  /// over) and returns their seqs.
+  /// Removes the receipts among the first `limit` waiting items of for_each (they have
+  /// been handed over) and returns their seqs.
   std::vector<int64_t> take_receipts(size_t limit = SIZE_MAX);
 
   /// Removes the receipts among `seqs` still waiting; returns the ones removed.
@@ -60,7 +71,8 @@ private:
   void remember_delivered(std::string key, int64_t seq);
 
   size_t delivered_capacity_;
-  std::map<int64_t, mailbox_item> waiting_;             // by seq
+  std::map<int64_t, mailbox_item> messages_;            // waiting, by seq
+  std::map<int64_t, mailbox_item> receipts_;            // waiting, by seq
   std::unordered_map<std::string, int64_t> waiting_seq_;  // message key -> seq
   std::unordered_map<std::string, int64_t> delivered_;    // delivered, not read yet
   std::deque<std::string> delivered_order_;               // oldest first, for the bound

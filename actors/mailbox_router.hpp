@@ -4,9 +4,15 @@
 // stop when idle and restart after a crash, so a remembered handle can go stale. A request
 // to a stale handle fails with request_receiver_down; request_mailbox then asks the
 // mailbox supervisor again, once.
+//
+// While a user's mailbox is being looked up, later sends to that user wait behind the
+// lookup: were they sent as soon as the cache is filled, they would overtake the sends
+// still waiting for their own lookups, and a pair's messages would arrive out of order.
 
+#include <functional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 #include <utility>
 
 #include <caf/actor.hpp>
@@ -37,13 +43,40 @@ public:
 
   void forget(const std::string& user) { cache_.erase(user); }
 
+  struct waiter {
+    std::function<void(caf::actor)> found;
+    std::function<void(caf::error&)> failed;
+  };
+
+  /// Queues `w` behind a lookup of `user`. True if none was under way: start one.
+  bool wait_for(const std::string& user, waiter w) {
+    auto [i, fresh] = lookups_.try_emplace(user);
+    i->second.push_back(std::move(w));
+    return fresh;
+  }
+
+  /// The waiters of a finished lookup, in the order they came.
+  std::vector<waiter> finish(const std::string& user) {
+    std::vector<waiter> out;
+    if (auto i = lookups_.find(user); i != lookups_.end()) {
+      out = std::move(i->second);
+      lookups_.erase(i);
+    }
+    return out;
+  }
+
 private:
   size_t capacity_;
   std::unordered_map<std::string, caf::actor> cache_;
+  std::unordered_map<std::string, std::vector<waiter>> lookups_;
 };
 
-/// How long to wait for a mailbox to answer: its answer waits for an SQLite commit.
-constexpr auto mailbox_timeout = std::chrono::seconds{10};
+/// Requests between actors of one node carry no timeout: the receiver answers, or dies
+/// and CAF answers for it with an error. A timeout costs an entry in CAF's clock per
+/// request (a locked tree, kept until it fires), which at tens of thousands of messages
+/// a second cost a fifth of a core and grew the heap. Only waits that may legitimately
+/// stay unanswered (long polls) take one.
+inline const caf::duration local_request{caf::infinite};
 
 /// Resolves the mailbox of `user` through the node's mailbox supervisor.
 template <class Self, class F, class OnError>
@@ -53,19 +86,26 @@ void resolve_mailbox(Self* self, mailbox_router& router, const std::string& user
     f(mb);
     return;
   }
+  if (!router.wait_for(user, {std::move(f), std::move(on_error)}))
+    return;
   auto sup = registered(self->system(), mailboxes_name::value);
   if (!sup) {
     caf::error err = caf::make_error(errc::unavailable, "mailbox supervisor not running");
-    on_error(err);
+    for (auto& w : router.finish(user))
+      w.failed(err);
     return;
   }
-  self->request(sup, mailbox_timeout, ensure_child_atom_v, mailbox_child_id(user))
+  self->request(sup, local_request, ensure_child_atom_v, mailbox_child_id(user))
     .then(
-      [&router, user, f](caf::actor& mb) mutable {
+      [&router, user](caf::actor& mb) {
         router.remember(user, mb);
-        f(mb);
+        for (auto& w : router.finish(user))
+          w.found(mb);
       },
-      [on_error](caf::error& err) mutable { on_error(err); });
+      [&router, user](caf::error& err) {
+        for (auto& w : router.finish(user))
+          w.failed(err);
+      });
 }
 
 /// Sends `msg` as a request to the mailbox of `user` and hands the reply to `on_reply`
@@ -73,7 +113,7 @@ void resolve_mailbox(Self* self, mailbox_router& router, const std::string& user
 template <class Self, class OnReply, class OnError>
 void request_mailbox(Self* self, mailbox_router& router, const std::string& user,
                      caf::message msg, OnReply on_reply, OnError on_error,
-                     caf::duration timeout = caf::duration{mailbox_timeout},
+                     caf::duration timeout = local_request,
                      int attempts = 2) {
   resolve_mailbox(
     self, router, user,

@@ -132,7 +132,6 @@ CAF_BEGIN_TYPE_ID_BLOCK(parley_actors, caf::id_block::parley_runtime::end)
   CAF_ADD_ATOM(parley_actors, parley, load_users_atom, "loadusers")
   CAF_ADD_ATOM(parley_actors, parley, touch_atom, "touch")
   CAF_ADD_ATOM(parley_actors, parley, expire_atom, "expire")
-  CAF_ADD_ATOM(parley_actors, parley, checkpoint_atom, "checkpoint")
   // directory
   CAF_ADD_ATOM(parley_actors, parley, login_atom, "login")
   CAF_ADD_ATOM(parley_actors, parley, presence_atom, "presence")

@@ -85,7 +85,7 @@ void attach_to_mailbox(self_ptr self) {
     [self](caf::actor mb) {
       self->state.own_mailbox = mb;
       self->monitor(mb);
-      self->request(mb, mailbox_timeout, attach_atom_v, caf::actor_cast<caf::actor>(self))
+      self->request(mb, local_request, attach_atom_v, caf::actor_cast<caf::actor>(self))
         .then([]() {},
               [self](caf::error&) {
                 self->state.router.forget(self->state.args.user);
@@ -181,7 +181,10 @@ caf::behavior running(self_ptr self) {
     },
     [self](push_atom, mailbox_item& item) {
       auto& st = self->state;
-      st.args.link->send(item_frame{st.args.user, std::move(item)});
+      auto receipt_seq = item.kind == item_kind::receipt ? item.seq : 0;
+      bool written = st.args.link->send(item_frame{st.args.user, std::move(item)});
+      if (written && receipt_seq != 0 && st.own_mailbox)
+        self->send(st.own_mailbox, handed_atom_v, std::vector<int64_t>{receipt_seq});
     },
     [self](presence_atom, presence_info& p) {
       self->state.args.link->send(presence_frame{{}, p.user, p.online, p.last_seen});

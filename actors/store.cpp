@@ -9,6 +9,7 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/response_promise.hpp>
 
+#include "persistence/checkpointer.hpp"
 #include "persistence/mailbox_store.hpp"
 #include "persistence/sqlite_db.hpp"
 #include "persistence/user_store.hpp"
@@ -20,7 +21,8 @@ namespace parley {
 
 namespace {
 
-constexpr auto checkpoint_delay = std::chrono::milliseconds{100};
+// At most ten checkpoints a second: each ends with an fsync of the database file.
+constexpr auto checkpoint_pause = std::chrono::milliseconds{100};
 constexpr auto expire_interval = std::chrono::minutes{5};
 constexpr int64_t dedup_window_ms = 24LL * 3600 * 1000;
 constexpr int64_t expiry_ms = 30LL * 24 * 3600 * 1000;
@@ -88,8 +90,7 @@ struct store_state {
   std::optional<user_store> users;
   std::vector<write_op> batch;
   bool flush_queued = false;
-  bool checkpoint_queued = false;
-  bool dirty_since_checkpoint = false;
+  std::unique_ptr<checkpointer> checkpoints;
   node_metrics* metrics = nullptr;
 };
 
@@ -97,23 +98,33 @@ namespace {
 
 using self_ptr = caf::stateful_actor<store_state>*;
 
+using reply_list = std::vector<std::pair<caf::response_promise, caf::message>>;
+
 // Applies one buffered write inside the open transaction.
-caf::error apply(store_state& st, write_op& op, std::vector<std::pair<caf::response_promise, caf::message>>& replies) {
+caf::error apply(store_state& st, write_op& op, reply_list& replies) {
   return std::visit(
     [&](auto& w) -> caf::error {
       using T = std::decay_t<decltype(w)>;
       if constexpr (std::is_same_v<T, append_op>) {
-        auto res = st.mailboxes->append(w.row);
-        if (!res)
-          return std::move(res.error());
-        stored_ref ref{res->seq, res->ts, static_cast<receipt_status>(res->status),
-                       res->duplicate};
+        stored_ref ref;
+        if (w.row.kind == static_cast<int>(item_kind::receipt)) {
+          auto seq = st.mailboxes->append_receipt(w.row);
+          if (!seq)
+            return std::move(seq.error());
+          ref = stored_ref{*seq, w.row.ts, static_cast<receipt_status>(w.row.status), false};
+        } else {
+          auto res = st.mailboxes->append_message(w.row);
+          if (!res)
+            return std::move(res.error());
+          ref = stored_ref{res->seq, res->ts, static_cast<receipt_status>(res->status),
+                           res->duplicate};
+        }
         replies.emplace_back(std::move(w.promise), caf::make_message(ref));
         return caf::none;
       } else if constexpr (std::is_same_v<T, status_op>) {
         return st.mailboxes->set_status(w.seq, w.status);
       } else if constexpr (std::is_same_v<T, erase_op>) {
-        return st.mailboxes->erase(w.seq);
+        return st.mailboxes->erase_receipt(w.seq);
       } else if constexpr (std::is_same_v<T, put_user_op>) {
         if (auto err = st.users->put(w.row))
           return err;
@@ -142,7 +153,7 @@ void flush(self_ptr self) {
     return;
   std::vector<write_op> ops;
   ops.swap(st.batch);
-  std::vector<std::pair<caf::response_promise, caf::message>> replies;
+  reply_list replies;
   replies.reserve(ops.size());
   caf::error err = st.db->begin();
   for (size_t i = 0; !err && i < ops.size(); ++i)
@@ -163,11 +174,7 @@ void flush(self_ptr self) {
   st.metrics->commit_batch.observe(static_cast<double>(ops.size()));
   for (auto& [promise, msg] : replies)
     promise.deliver(std::move(msg));
-  st.dirty_since_checkpoint = true;
-  if (!st.checkpoint_queued) {
-    st.checkpoint_queued = true;
-    self->delayed_send(self, checkpoint_delay, checkpoint_atom_v);
-  }
+  st.checkpoints->request();
 }
 
 void buffer(self_ptr self, write_op op) {
@@ -215,6 +222,7 @@ caf::behavior store(caf::stateful_actor<store_state>* self, store_settings setti
   }
   st.mailboxes = std::move(*mailboxes);
   st.users = std::move(*users);
+  st.checkpoints = std::make_unique<checkpointer>(settings.database, checkpoint_pause);
   if (auto waiting = st.mailboxes->count_waiting())
     SPDLOG_LOGGER_INFO(logs::store(), "event=opened file={} waiting={}",
                        settings.database.string(), *waiting);
@@ -283,16 +291,6 @@ caf::behavior store(caf::stateful_actor<store_state>* self, store_settings setti
       for (auto& r : *rows)
         out.push_back(user_record{std::move(r.user), std::move(r.key), r.created, r.last_seen});
       return out;
-    },
-    [self](checkpoint_atom) {
-      auto& st = self->state;
-      st.checkpoint_queued = false;
-      if (!st.dirty_since_checkpoint)
-        return;
-      st.dirty_since_checkpoint = false;
-      if (auto err = st.db->checkpoint())
-        SPDLOG_LOGGER_WARN(logs::store(), "event=checkpoint_failed err={}",
-                           self->system().render(err));
     },
     [self](expire_atom) {
       expire(self);

@@ -10,6 +10,8 @@
 //
 // Messages:
 //   (append_atom, std::string owner, mailbox_item)      -> stored_ref
+//       messages and receipts are numbered separately: a seq names a message or a
+//       receipt depending on the item's kind
 //   (status_atom, int64_t seq, receipt_status)            message delivered/read: body dropped
 //   (erase_atom, int64_t seq)                             receipt handed over: row deleted
 //   (load_atom, std::string owner)                      -> mailbox_snapshot

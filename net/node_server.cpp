@@ -31,7 +31,9 @@ class node_config : public caf::actor_system_config {
 public:
   node_config() {
     parley::add_message_types(*this);
-    set("scheduler.max-threads", size_t{2});
+    // One worker: on this 2-core machine the store and the Asio thread take the rest, and
+    // every extra worker mostly adds wake-ups between threads (docs/benchmarks.md).
+    set("scheduler.max-threads", size_t{1});
     // Bounded, so that one busy actor cannot hold a scheduler thread for long.
     set("scheduler.max-throughput", size_t{64});
     set("logger.verbosity", caf::atom("quiet"));

@@ -179,7 +179,7 @@ void get_inbox(gateway_context& ctx, const exchange& ex, const std::string& user
         ex.reply(http::status::ok, std::move(body));
       },
       [self, ex](caf::error& err) { ex.fail(self->system(), err); },
-      caf::duration{std::chrono::milliseconds{wait_ms} + mailbox_timeout});
+      caf::duration{std::chrono::milliseconds{wait_ms} + std::chrono::seconds{10}});
   });
 }
 

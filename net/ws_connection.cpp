@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include <sys/socket.h>
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <caf/send.hpp>
@@ -206,31 +208,46 @@ void ws_connection::reject_login(const char* why) {
 
 // -- writing --------------------------------------------------------------------------
 
-void ws_connection::send(outgoing_frame frame) {
+bool ws_connection::send(outgoing_frame frame) {
   thread_local std::string text;
   text.clear();
   json::encode(text, frame);
   int64_t receipt_seq = 0;
   if (auto* item = std::get_if<item_frame>(&frame); item && item->item.kind == item_kind::receipt)
     receipt_seq = item->item.seq;
-  enqueue(ws::opcode::text, text, receipt_seq);
+  return enqueue(ws::opcode::text, text, receipt_seq);
 }
 
 void ws_connection::close(close_reason why) {
   enqueue_close(close_code(why));
 }
 
-void ws_connection::enqueue(ws::opcode op, std::string_view payload, int64_t receipt_seq) {
+bool ws_connection::enqueue(ws::opcode op, std::string_view payload, int64_t receipt_seq) {
   std::lock_guard<std::mutex> guard{out_mutex_};
   if (close_queued_)
-    return;
-  ws::append_frame(out_pending_, op, payload);
-  if (receipt_seq > 0)
+    return false;
+  if (!flush_posted_ && !writing_ && out_pending_.empty() && !socket_closed_) {
+    // Nothing queued: write from this thread at once. Waking the Asio thread for every
+    // frame cost more than the write itself on this VM (docs/benchmarks.md).
+    thread_local std::string frame;
+    frame.clear();
+    ws::append_frame(frame, op, payload);
+    auto n = ::send(socket_.native_handle(), frame.data(), frame.size(),
+                    MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n == static_cast<ssize_t>(frame.size()))
+      return true;
+    // The kernel took part or nothing: the rest goes out through the Asio thread.
+    out_pending_.assign(frame, n > 0 ? static_cast<size_t>(n) : 0, std::string::npos);
+  } else {
+    ws::append_frame(out_pending_, op, payload);
+  }
+  if (receipt_seq != 0)
     receipts_pending_.push_back(receipt_seq);
   if (!flush_posted_ && !writing_) {
     flush_posted_ = true;
     boost::asio::post(socket_.get_executor(), [self = shared_from_this()] { self->flush(); });
   }
+  return false;
 }
 
 void ws_connection::enqueue_close(uint16_t code) {
@@ -283,9 +300,10 @@ void ws_connection::on_written(boost::system::error_code ec) {
     return;
   }
   if (done) {
-    boost::system::error_code ignored;
-    socket_.shutdown(tcp::socket::shutdown_both, ignored);
-    socket_.close(ignored);
+    {
+      std::lock_guard<std::mutex> guard{out_mutex_};
+      close_socket_locked();
+    }
     finish();
   }
 }
@@ -303,12 +321,20 @@ void ws_connection::finish() {
   std::lock_guard<std::mutex> guard{out_mutex_};
   if (!close_queued_ || (!writing_ && !flush_posted_ && out_pending_.empty())) {
     close_queued_ = true;
-    boost::system::error_code ignored;
-    if (!writing_ && !flush_posted_) {
-      socket_.shutdown(tcp::socket::shutdown_both, ignored);
-      socket_.close(ignored);
-    }
+    if (!writing_ && !flush_posted_)
+      close_socket_locked();
   }
+}
+
+// Under out_mutex_: enqueue() may be writing to the descriptor from an actor thread, and
+// a closed descriptor number can be reused by the next connection at once.
+void ws_connection::close_socket_locked() {
+  if (socket_closed_)
+    return;
+  socket_closed_ = true;
+  boost::system::error_code ignored;
+  socket_.shutdown(tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
 }
 
 } // namespace parley

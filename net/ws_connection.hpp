@@ -7,8 +7,9 @@
 //        \--(anything else, or 10 s)--> closed with auth_failed
 //
 // Reads wait for readability and then read into a per-thread scratch buffer, so an idle
-// connection holds no read buffer. Frames sent by the session from actor threads are
-// framed into one pending buffer and leave in a single write per flush.
+// connection holds no read buffer. A frame sent while nothing is queued is written at
+// once by the sending thread; frames that find others queued are framed into one pending
+// buffer and leave in a single write per flush on the Asio thread.
 
 #include <memory>
 #include <mutex>
@@ -36,7 +37,7 @@ public:
   /// `leftover` are bytes the HTTP parser read past the upgrade request.
   void start(const std::string& handshake, const std::string& leftover);
 
-  void send(outgoing_frame frame) override;
+  bool send(outgoing_frame frame) override;
   void close(close_reason why) override;
 
 private:
@@ -49,11 +50,14 @@ private:
   void on_hello(json::hello_frame& hello);
   void reject_login(const char* why);
 
-  void enqueue(ws::opcode op, std::string_view payload, int64_t receipt_seq = 0);
+  /// `receipt_seq`: the seq of a receipt inside the frame (never 0), reported back to the
+  /// session once written later. True when the frame was written before returning.
+  bool enqueue(ws::opcode op, std::string_view payload, int64_t receipt_seq = 0);
   void enqueue_close(uint16_t code);
   void flush();
   void on_written(boost::system::error_code ec);
   void finish();
+  void close_socket_locked();
 
   tcp::socket socket_;
   gateway_context& ctx_;
@@ -71,6 +75,7 @@ private:
   bool flush_posted_ = false;
   bool writing_ = false;
   bool close_queued_ = false;
+  bool socket_closed_ = false;
 };
 
 } // namespace parley

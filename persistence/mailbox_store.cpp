@@ -1,5 +1,7 @@
 #include "persistence/mailbox_store.hpp"
 
+#include <algorithm>
+
 #include "runtime/errors.hpp"
 
 namespace parley {
@@ -7,37 +9,45 @@ namespace parley {
 namespace {
 
 constexpr const char* schema = R"sql(
-CREATE TABLE IF NOT EXISTS mailbox (
+CREATE TABLE IF NOT EXISTS messages (
   seq     INTEGER PRIMARY KEY,
   owner   TEXT    NOT NULL,
-  kind    INTEGER NOT NULL,
   peer    TEXT    NOT NULL,
-  msg_id  TEXT    NOT NULL,
   grp     TEXT    NOT NULL,
+  msg_id  TEXT    NOT NULL,
   status  INTEGER NOT NULL,
   ts      INTEGER NOT NULL,
   body    BLOB,
   meta    TEXT
 );
-CREATE INDEX IF NOT EXISTS mailbox_by_owner ON mailbox(owner, seq);
-CREATE UNIQUE INDEX IF NOT EXISTS mailbox_dedup
-  ON mailbox(owner, peer, grp, msg_id) WHERE kind = 0;
+CREATE UNIQUE INDEX IF NOT EXISTS messages_by_owner ON messages(owner, peer, grp, msg_id);
+CREATE TABLE IF NOT EXISTS receipts (
+  seq     INTEGER PRIMARY KEY,
+  owner   TEXT    NOT NULL,
+  peer    TEXT    NOT NULL,
+  grp     TEXT    NOT NULL,
+  msg_id  TEXT    NOT NULL,
+  status  INTEGER NOT NULL,
+  ts      INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS receipts_by_owner ON receipts(owner);
 )sql";
 
-constexpr const char* row_columns = "seq, owner, kind, peer, msg_id, grp, status, ts, body, meta";
+constexpr const char* message_columns = "seq, owner, peer, grp, msg_id, status, ts, body, meta";
+constexpr const char* receipt_columns = "seq, owner, peer, grp, msg_id, status, ts, NULL, NULL";
 
-mailbox_row read_row(const sqlite_statement& st) {
+mailbox_row read_row(const sqlite_statement& st, int kind) {
   mailbox_row r;
   r.seq = st.column_int(0);
   r.owner = st.column_text(1);
-  r.kind = static_cast<int>(st.column_int(2));
-  r.peer = st.column_text(3);
+  r.kind = kind;
+  r.peer = st.column_text(2);
+  r.group = st.column_text(3);
   r.msg_id = st.column_text(4);
-  r.group = st.column_text(5);
-  r.status = static_cast<int>(st.column_int(6));
-  r.ts = st.column_int(7);
-  r.body = st.column_text(8);
-  r.meta = st.column_text(9);
+  r.status = static_cast<int>(st.column_int(5));
+  r.ts = st.column_int(6);
+  r.body = st.column_text(7);
+  r.meta = st.column_text(8);
   return r;
 }
 
@@ -48,45 +58,41 @@ caf::expected<mailbox_store> mailbox_store::open(sqlite_db& db) {
     return err;
   mailbox_store s;
   s.db_ = &db;
-  auto prepare = [&](sqlite_statement& out, const std::string& sql) -> caf::error {
+  std::string msg_cols = message_columns;
+  std::string rcpt_cols = receipt_columns;
+  std::pair<sqlite_statement*, std::string> statements[] = {
+    {&s.insert_message_, "INSERT OR IGNORE INTO messages(owner, peer, grp, msg_id, status, ts, "
+                         "body, meta) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"},
+    {&s.insert_receipt_, "INSERT INTO receipts(owner, peer, grp, msg_id, status, ts) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
+    {&s.find_, "SELECT " + msg_cols + " FROM messages WHERE owner = ?1 AND peer = ?2 AND "
+                                      "grp = ?3 AND msg_id = ?4"},
+    {&s.set_status_, "UPDATE messages SET status = ?2, body = NULL, meta = NULL WHERE seq = ?1"},
+    {&s.erase_receipt_, "DELETE FROM receipts WHERE seq = ?1"},
+    {&s.load_messages_, "SELECT " + msg_cols + " FROM messages WHERE owner = ?1 AND status < 2"},
+    {&s.load_receipts_, "SELECT " + rcpt_cols + " FROM receipts WHERE owner = ?1 ORDER BY seq"},
+    {&s.scan_, "SELECT seq, status, ts FROM messages ORDER BY seq LIMIT ?1"},
+    {&s.erase_message_, "DELETE FROM messages WHERE seq = ?1"},
+    {&s.expire_receipts_, "DELETE FROM receipts WHERE ts < ?1"},
+    {&s.count_, "SELECT (SELECT count(*) FROM messages WHERE status = 0) + "
+                "(SELECT count(*) FROM receipts)"},
+  };
+  for (auto& [target, sql] : statements) {
     auto st = db.prepare(sql);
     if (!st)
       return std::move(st.error());
-    out = std::move(*st);
-    return caf::none;
-  };
-  std::string cols = row_columns;
-  if (auto err = prepare(s.insert_,
-                         "INSERT OR IGNORE INTO mailbox(owner, kind, peer, msg_id, grp, "
-                         "status, ts, body, meta) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"))
-    return err;
-  if (auto err = prepare(s.find_, "SELECT " + cols
-                                    + " FROM mailbox WHERE owner = ?1 AND peer = ?2 AND "
-                                      "grp = ?3 AND msg_id = ?4 AND kind = 0"))
-    return err;
-  if (auto err = prepare(s.set_status_, "UPDATE mailbox SET status = ?2, body = NULL, "
-                                        "meta = NULL WHERE seq = ?1"))
-    return err;
-  if (auto err = prepare(s.erase_, "DELETE FROM mailbox WHERE seq = ?1"))
-    return err;
-  if (auto err = prepare(s.load_, "SELECT " + cols
-                                    + " FROM mailbox WHERE owner = ?1 AND "
-                                      "(kind = 1 OR status < 2) ORDER BY seq"))
-    return err;
-  if (auto err = prepare(s.scan_, "SELECT seq, kind, status, ts FROM mailbox "
-                                  "ORDER BY seq LIMIT ?1"))
-    return err;
-  if (auto err = prepare(s.count_, "SELECT count(*) FROM mailbox WHERE kind = 1 OR status = 0"))
-    return err;
+    *target = std::move(*st);
+  }
   return s;
 }
 
-caf::expected<mailbox_store::append_result> mailbox_store::append(const mailbox_row& row) {
-  insert_.reset();
-  insert_.bind(1, row.owner).bind(2, int64_t{row.kind}).bind(3, row.peer);
-  insert_.bind(4, row.msg_id).bind(5, row.group).bind(6, int64_t{row.status});
-  insert_.bind(7, row.ts).bind_blob(8, row.body).bind(9, row.meta);
-  if (auto err = insert_.run())
+caf::expected<mailbox_store::append_result>
+mailbox_store::append_message(const mailbox_row& row) {
+  auto& st = insert_message_;
+  st.reset();
+  st.bind(1, row.owner).bind(2, row.peer).bind(3, row.group).bind(4, row.msg_id);
+  st.bind(5, int64_t{row.status}).bind(6, row.ts).bind_blob(7, row.body).bind(8, row.meta);
+  if (auto err = st.run())
     return err;
   if (db_->changes() == 1)
     return append_result{db_->last_insert_rowid(), row.ts, row.status, false};
@@ -98,38 +104,62 @@ caf::expected<mailbox_store::append_result> mailbox_store::append(const mailbox_
   return append_result{(*original)->seq, (*original)->ts, (*original)->status, true};
 }
 
+caf::expected<int64_t> mailbox_store::append_receipt(const mailbox_row& row) {
+  auto& st = insert_receipt_;
+  st.reset();
+  st.bind(1, row.owner).bind(2, row.peer).bind(3, row.group).bind(4, row.msg_id);
+  st.bind(5, int64_t{row.status}).bind(6, row.ts);
+  if (auto err = st.run())
+    return err;
+  return db_->last_insert_rowid();
+}
+
 caf::error mailbox_store::set_status(int64_t seq, int status) {
   set_status_.reset();
   set_status_.bind(1, seq).bind(2, int64_t{status});
   return set_status_.run();
 }
 
-caf::error mailbox_store::erase(int64_t seq) {
-  erase_.reset();
-  erase_.bind(1, seq);
-  return erase_.run();
+caf::error mailbox_store::erase_receipt(int64_t seq) {
+  erase_receipt_.reset();
+  erase_receipt_.bind(1, seq);
+  return erase_receipt_.run();
+}
+
+caf::error mailbox_store::read_rows(sqlite_statement& st, std::vector<mailbox_row>& waiting,
+                                    std::vector<mailbox_row>* delivered, int kind) {
+  for (;;) {
+    auto more = st.step();
+    if (!more)
+      return std::move(more.error());
+    if (!*more)
+      return caf::none;
+    auto row = read_row(st, kind);
+    if (delivered && row.status == 1)
+      delivered->push_back(std::move(row));
+    else
+      waiting.push_back(std::move(row));
+  }
 }
 
 caf::expected<mailbox_store::loaded_mailbox> mailbox_store::load(const std::string& owner,
                                                                  size_t max_delivered) {
   loaded_mailbox out;
-  load_.reset();
-  load_.bind(1, owner);
-  for (;;) {
-    auto more = load_.step();
-    if (!more)
-      return std::move(more.error());
-    if (!*more)
-      break;
-    auto row = read_row(load_);
-    if (row.kind == 0 && row.status == 1)
-      out.delivered.push_back(std::move(row));
-    else
-      out.waiting.push_back(std::move(row));
-  }
+  load_messages_.reset();
+  load_messages_.bind(1, owner);
+  if (auto err = read_rows(load_messages_, out.waiting, &out.delivered, 0))
+    return err;
+  // The index is ordered by sender, not by arrival.
+  auto by_seq = [](const mailbox_row& a, const mailbox_row& b) { return a.seq < b.seq; };
+  std::sort(out.waiting.begin(), out.waiting.end(), by_seq);
+  std::sort(out.delivered.begin(), out.delivered.end(), by_seq);
   if (out.delivered.size() > max_delivered)
     out.delivered.erase(out.delivered.begin(),
                         out.delivered.end() - static_cast<std::ptrdiff_t>(max_delivered));
+  load_receipts_.reset();
+  load_receipts_.bind(1, owner);
+  if (auto err = read_rows(load_receipts_, out.waiting, nullptr, 1))
+    return err;
   return out;
 }
 
@@ -144,15 +174,15 @@ caf::expected<std::optional<mailbox_row>> mailbox_store::find(const std::string&
     return std::move(found.error());
   std::optional<mailbox_row> row;
   if (*found)
-    row = read_row(find_);
+    row = read_row(find_, 0);
   find_.reset();  // an unfinished statement would hold a read snapshot open
   return row;
 }
 
 caf::expected<int64_t> mailbox_store::expire(int64_t dedup_cutoff, int64_t expiry_cutoff,
                                              int64_t max_rows) {
-  // Rows are appended in time order, so the oldest come first in seq order: stop at the
-  // first row young enough to keep anyway.
+  // Messages are appended in time order, so the oldest come first in seq order: stop at
+  // the first one young enough to keep anyway.
   std::vector<int64_t> doomed;
   scan_.reset();
   scan_.bind(1, max_rows);
@@ -163,20 +193,25 @@ caf::expected<int64_t> mailbox_store::expire(int64_t dedup_cutoff, int64_t expir
     if (!*more)
       break;
     auto seq = scan_.column_int(0);
-    auto kind = scan_.column_int(1);
-    auto status = scan_.column_int(2);
-    auto ts = scan_.column_int(3);
+    auto status = scan_.column_int(1);
+    auto ts = scan_.column_int(2);
     if (ts >= dedup_cutoff)
       break;
-    bool tombstone = kind == 0 && status > 0;
-    if (tombstone || ts < expiry_cutoff)
+    if (status > 0 || ts < expiry_cutoff)
       doomed.push_back(seq);
   }
   scan_.reset();
-  for (auto seq : doomed)
-    if (auto err = erase(seq))
+  for (auto seq : doomed) {
+    erase_message_.reset();
+    erase_message_.bind(1, seq);
+    if (auto err = erase_message_.run())
       return err;
-  return static_cast<int64_t>(doomed.size());
+  }
+  expire_receipts_.reset();
+  expire_receipts_.bind(1, expiry_cutoff);
+  if (auto err = expire_receipts_.run())
+    return err;
+  return static_cast<int64_t>(doomed.size()) + db_->changes();
 }
 
 caf::expected<int64_t> mailbox_store::count_waiting() {

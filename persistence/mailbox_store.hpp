@@ -1,8 +1,16 @@
 #pragma once
 
-// The SQL of the mailbox table. Rows are appended in arrival order (rowid) and found by
-// owner through an index, which DESIGN.md measured as the fastest layout here. A partial
-// unique index on (owner, peer, group, msg_id) of messages is the 24 h dedup.
+// The SQL of the mailboxes. Two tables, both appended in arrival order (rowid):
+//
+//   messages  every message of the last 24 h, or older and still waiting. One unique
+//             index, (owner, peer, grp, msg_id), is both the dedup and the way to a
+//             user's rows. A delivered message keeps a bodiless tombstone until its
+//             24 h are up, so a repeat is still recognised.
+//   receipts  receipts waiting for their owner; small, deleted once handed over.
+//
+// Each index on a hot table costs a random B-tree insert per row, and each dirty page is
+// written to the WAL at commit; bench/store-bench measured one index and 1 KiB pages at
+// several times the throughput of the two-index, 4 KiB layout (docs/benchmarks.md).
 
 #include <optional>
 #include <vector>
@@ -22,19 +30,21 @@ public:
   };
 
   struct loaded_mailbox {
-    std::vector<mailbox_row> waiting;    // messages and receipts not yet delivered
+    std::vector<mailbox_row> waiting;    // messages waiting, then receipts, each by seq
     std::vector<mailbox_row> delivered;  // message tombstones still below `read`
   };
 
   static caf::expected<mailbox_store> open(sqlite_db& db);
 
-  /// Inserts a message or receipt; for a message already stored under the same
+  /// Inserts a message; for a message already stored under the same
   /// (owner, peer, group, msg_id), returns the original instead.
-  caf::expected<append_result> append(const mailbox_row& row);
+  caf::expected<append_result> append_message(const mailbox_row& row);
+  /// Inserts a receipt; returns its seq (in the receipts' own sequence).
+  caf::expected<int64_t> append_receipt(const mailbox_row& row);
   /// Marks a message delivered or read and drops its body and meta.
   caf::error set_status(int64_t seq, int status);
-  /// Deletes a row (a receipt handed to its owner).
-  caf::error erase(int64_t seq);
+  /// Deletes a receipt handed to its owner.
+  caf::error erase_receipt(int64_t seq);
 
   caf::expected<loaded_mailbox> load(const std::string& owner, size_t max_delivered);
   caf::expected<std::optional<mailbox_row>> find(const std::string& owner,
@@ -42,22 +52,30 @@ public:
                                                  const std::string& group,
                                                  const std::string& msg_id);
 
-  /// Deletes tombstones older than `dedup_cutoff` and anything older than
-  /// `expiry_cutoff`, examining at most `max_rows` rows. Returns rows deleted.
+  /// Deletes message tombstones older than `dedup_cutoff`, and messages and receipts
+  /// older than `expiry_cutoff`, examining at most `max_rows` messages. Returns the rows
+  /// deleted.
   caf::expected<int64_t> expire(int64_t dedup_cutoff, int64_t expiry_cutoff,
                                 int64_t max_rows);
 
-  /// Count of rows waiting for delivery (for metrics at start).
+  /// Messages and receipts waiting for delivery (for the log at start).
   caf::expected<int64_t> count_waiting();
 
 private:
+  caf::error read_rows(sqlite_statement& st, std::vector<mailbox_row>& waiting,
+                       std::vector<mailbox_row>* delivered, int kind);
+
   sqlite_db* db_ = nullptr;
-  sqlite_statement insert_;
+  sqlite_statement insert_message_;
+  sqlite_statement insert_receipt_;
   sqlite_statement find_;
   sqlite_statement set_status_;
-  sqlite_statement erase_;
-  sqlite_statement load_;
+  sqlite_statement erase_receipt_;
+  sqlite_statement load_messages_;
+  sqlite_statement load_receipts_;
   sqlite_statement scan_;
+  sqlite_statement erase_message_;
+  sqlite_statement expire_receipts_;
   sqlite_statement count_;
 };
 

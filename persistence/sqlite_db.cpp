@@ -118,8 +118,11 @@ caf::expected<std::unique_ptr<sqlite_db>> sqlite_db::open(const std::filesystem:
     return err;
   }
   std::unique_ptr<sqlite_db> db{new sqlite_db(raw)};
-  // Checkpoints run when the store is idle (see store.cpp), never inside a commit.
-  std::string pragmas = "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0; "
+  // Checkpoints never run inside a commit: the store's checkpointer thread does them.
+  // 1 KiB pages: a commit writes every page it dirtied to the WAL, and index inserts
+  // dirty pages all over the tree, so smaller pages mean less to write (effective only
+  // when the file is created).
+  std::string pragmas = "PRAGMA page_size=1024; PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0; "
                         "PRAGMA temp_store=MEMORY; PRAGMA busy_timeout=2000; ";
   pragmas += sync == sync_mode::full ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;";
   if (auto err = db->exec(pragmas))
@@ -168,14 +171,6 @@ int64_t sqlite_db::changes() const {
 
 int64_t sqlite_db::last_insert_rowid() const {
   return sqlite3_last_insert_rowid(db_);
-}
-
-caf::error sqlite_db::checkpoint() {
-  int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
-                                     nullptr);
-  if (rc != SQLITE_OK)
-    return sqlite_error(db_, rc, "checkpoint");
-  return caf::none;
 }
 
 } // namespace parley

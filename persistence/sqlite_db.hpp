@@ -69,9 +69,6 @@ public:
   int64_t changes() const;
   int64_t last_insert_rowid() const;
 
-  /// Copies WAL content into the database file without blocking writers for long.
-  caf::error checkpoint();
-
 private:
   explicit sqlite_db(sqlite3* db) : db_(db) {}
   sqlite3* db_;

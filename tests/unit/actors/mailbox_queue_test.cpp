@@ -22,15 +22,19 @@ mailbox_item receipt(int64_t seq, const std::string& peer, const std::string& id
 
 using outcome = mailbox_queue::confirm_result;
 
-TEST(MailboxQueueTest, KeepsArrivalOrder) {
+TEST(MailboxQueueTest, ReceiptsComeFirstThenMessagesEachInArrivalOrder) {
   mailbox_queue q;
   q.append(message(3, "a", "x"));
+  q.append(receipt(3, "c", "r3"));  // receipts are numbered on their own
   q.append(message(7, "b", "y"));
-  q.append(receipt(9, "c", "z"));
-  std::vector<int64_t> seqs;
-  for (const auto& [seq, item] : q.waiting())
-    seqs.push_back(seq);
-  EXPECT_EQ(seqs, (std::vector<int64_t>{3, 7, 9}));
+  q.append(receipt(9, "c", "r9"));
+  std::vector<std::string> ids;
+  q.for_each([&](const mailbox_item& item) { ids.push_back(item.id); });
+  EXPECT_EQ(ids, (std::vector<std::string>{"r3", "r9", "x", "y"}));
+  ids.clear();
+  q.for_each([&](const mailbox_item& item) { ids.push_back(item.id); }, 3);
+  EXPECT_EQ(ids.size(), 3u);
+  EXPECT_EQ(q.size(), 4u);
 }
 
 TEST(MailboxQueueTest, ConfirmationsMoveForwardOnly) {
@@ -70,8 +74,16 @@ TEST(MailboxQueueTest, TakeReceiptsLeavesMessages) {
   q.append(receipt(1, "bob", "a"));
   q.append(message(2, "bob", "b"));
   q.append(receipt(3, "bob", "c"));
-  EXPECT_EQ(q.take_receipts(2), (std::vector<int64_t>{1}));
+  EXPECT_EQ(q.take_receipts(1), (std::vector<int64_t>{1}));
   EXPECT_EQ(q.take_receipts(), (std::vector<int64_t>{3}));
+  EXPECT_EQ(q.size(), 1u);
+}
+
+TEST(MailboxQueueTest, EraseReceiptsTakesOnlyWaitingReceipts) {
+  mailbox_queue q;
+  q.append(receipt(1, "bob", "a"));
+  q.append(message(2, "bob", "b"));
+  EXPECT_EQ(q.erase_receipts({1, 2, 5}), (std::vector<int64_t>{1}));
   EXPECT_EQ(q.size(), 1u);
 }
 

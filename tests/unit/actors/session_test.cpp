@@ -11,7 +11,10 @@ namespace {
 
 class recording_link : public client_link {
 public:
-  void send(outgoing_frame frame) override { frames.push_back(std::move(frame)); }
+  bool send(outgoing_frame frame) override {
+    frames.push_back(std::move(frame));
+    return false;
+  }
   // Like the WebSocket: the first close decides, later ones are no-ops.
   void close(close_reason why) override {
     if (!closed)

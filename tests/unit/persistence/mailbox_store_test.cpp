@@ -35,75 +35,87 @@ protected:
     return r;
   }
 
+  caf::expected<mailbox_store::append_result> append(const mailbox_row& r) {
+    if (r.kind == 0)
+      return store->append_message(r);
+    auto seq = store->append_receipt(r);
+    if (!seq)
+      return std::move(seq.error());
+    return mailbox_store::append_result{*seq, r.ts, r.status, false};
+  }
+
   testing::temp_dir dir;
   std::unique_ptr<sqlite_db> db;
   std::optional<mailbox_store> store;
 };
 
 TEST_F(MailboxStoreTest, AppendDedupsMessagesButNotReceipts) {
-  auto a = store->append(row("bob", "alice", "m1", 100));
+  auto a = append(row("bob", "alice", "m1", 100));
   ASSERT_TRUE(a);
   EXPECT_FALSE(a->duplicate);
-  auto b = store->append(row("bob", "alice", "m1", 200));
+  auto b = append(row("bob", "alice", "m1", 200));
   ASSERT_TRUE(b);
   EXPECT_TRUE(b->duplicate);
   EXPECT_EQ(b->seq, a->seq);
   EXPECT_EQ(b->ts, 100);
-  EXPECT_FALSE(store->append(row("carol", "alice", "m1", 300))->duplicate);
-  EXPECT_FALSE(store->append(row("alice", "bob", "m1", 300, 1))->duplicate);
-  EXPECT_FALSE(store->append(row("alice", "bob", "m1", 301, 1))->duplicate);
+  EXPECT_FALSE(append(row("carol", "alice", "m1", 300))->duplicate);
+  EXPECT_FALSE(append(row("alice", "bob", "m1", 300, 1))->duplicate);
+  EXPECT_FALSE(append(row("alice", "bob", "m1", 301, 1))->duplicate);
 }
 
 TEST_F(MailboxStoreTest, LoadReturnsWaitingInOrderAndDeliveredTombstonesWithoutBodies) {
-  auto m1 = store->append(row("bob", "alice", "m1", 1));
-  store->append(row("bob", "alice", "m2", 2));
-  store->append(row("bob", "carol", "m3", 3));
-  store->append(row("other", "alice", "m9", 4));
+  auto m1 = append(row("bob", "alice", "m1", 1));
+  append(row("bob", "carol", "m3", 3));  // stored before m2, from another sender
+  append(row("bob", "alice", "m2", 2));
+  append(row("other", "alice", "m9", 4));
   ASSERT_FALSE(store->set_status(m1->seq, 1));
   auto loaded = store->load("bob", 100);
   ASSERT_TRUE(loaded);
   ASSERT_EQ(loaded->waiting.size(), 2u);
-  EXPECT_EQ(loaded->waiting[0].msg_id, "m2");
-  EXPECT_EQ(loaded->waiting[1].msg_id, "m3");
-  EXPECT_EQ(loaded->waiting[0].body, "body of m2");
+  EXPECT_EQ(loaded->waiting[0].msg_id, "m3");  // arrival order, not sender order
+  EXPECT_EQ(loaded->waiting[1].msg_id, "m2");
+  EXPECT_EQ(loaded->waiting[1].body, "body of m2");
   ASSERT_EQ(loaded->delivered.size(), 1u);
   EXPECT_EQ(loaded->delivered[0].msg_id, "m1");
   EXPECT_TRUE(loaded->delivered[0].body.empty());  // erased on delivery
 }
 
 TEST_F(MailboxStoreTest, ReadMessagesAndErasedReceiptsLeaveTheQueue) {
-  auto m1 = store->append(row("bob", "alice", "m1", 1));
-  auto r1 = store->append(row("bob", "carol", "x", 2, 1));
+  auto m1 = append(row("bob", "alice", "m1", 1));
+  auto r1 = append(row("bob", "carol", "x", 2, 1));
   ASSERT_FALSE(store->set_status(m1->seq, 2));
-  ASSERT_FALSE(store->erase(r1->seq));
+  ASSERT_FALSE(store->erase_receipt(r1->seq));
   auto loaded = store->load("bob", 100);
   EXPECT_TRUE(loaded->waiting.empty());
   EXPECT_TRUE(loaded->delivered.empty());
   // The tombstone still dedups.
-  EXPECT_TRUE(store->append(row("bob", "alice", "m1", 5))->duplicate);
+  EXPECT_TRUE(append(row("bob", "alice", "m1", 5))->duplicate);
   auto found = store->find("bob", "alice", "", "m1");
   ASSERT_TRUE(found && *found);
   EXPECT_EQ((*found)->status, 2);
 }
 
 TEST_F(MailboxStoreTest, ExpireDropsOldTombstonesAndVeryOldMessages) {
-  auto old_done = store->append(row("bob", "alice", "a", 10));
+  auto old_done = append(row("bob", "alice", "a", 10));
   store->set_status(old_done->seq, 1);
-  store->append(row("bob", "alice", "b", 20));   // waiting, 30-day expiry not reached
-  store->append(row("bob", "alice", "c", 5));    // waiting, expired
-  store->append(row("bob", "alice", "d", 1000)); // young
+  append(row("bob", "alice", "b", 20));   // waiting, 30-day expiry not reached
+  append(row("bob", "alice", "c", 5));    // waiting, expired
+  append(row("bob", "alice", "d", 1000)); // young
+  append(row("bob", "carol", "old-receipt", 4, 1));
+  append(row("bob", "carol", "new-receipt", 50, 1));
   auto deleted = store->expire(/*dedup*/ 100, /*expiry*/ 8, 1000);
   ASSERT_TRUE(deleted);
+  EXPECT_EQ(*deleted, 3);
   auto loaded = store->load("bob", 100);
   std::vector<std::string> ids;
   for (auto& r : loaded->waiting)
     ids.push_back(r.msg_id);
-  EXPECT_EQ(ids, (std::vector<std::string>{"b", "d"}));
-  EXPECT_FALSE(store->append(row("bob", "alice", "a", 2000))->duplicate);
+  EXPECT_EQ(ids, (std::vector<std::string>{"b", "d", "new-receipt"}));
+  EXPECT_FALSE(append(row("bob", "alice", "a", 2000))->duplicate);
 }
 
 TEST_F(MailboxStoreTest, DataSurvivesReopening) {
-  store->append(row("bob", "alice", "m1", 1));
+  append(row("bob", "alice", "m1", 1));
   store.reset();
   db.reset();
   auto reopened = sqlite_db::open(dir / "test.db", sync_mode::full);

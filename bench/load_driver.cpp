@@ -1,0 +1,171 @@
+#include "bench/load_driver.hpp"
+
+#include <utility>
+
+#include <boost/asio/post.hpp>
+
+#include "bench/bench_frames.hpp"
+#include "runtime/clock.hpp"
+
+namespace parley::bench {
+
+namespace {
+
+// The per-pair order checks need 16 bytes per (recipient, sender): 64 MB at 2,000 users,
+// too much beyond that.
+constexpr uint32_t max_users_order_checked = 2000;
+
+} // namespace
+
+load_driver::load_driver(run_plan& plan, uint32_t first, uint32_t count)
+  : plan_(plan),
+    work_(io_.get_executor()),
+    pacer_(io_),
+    users_(count),
+    rng_(0x2545F4914F6CDD1DULL ^ (uint64_t{first} << 20)) {
+  bool check_order = plan.opts.users <= max_users_order_checked;
+  for (uint32_t i = 0; i < count; ++i) {
+    users_[i].number = first + i;
+    if (check_order) {
+      users_[i].from_sender.resize(plan.opts.users);
+      users_[i].to_recipient.resize(plan.opts.users);
+    }
+  }
+}
+
+load_driver::~load_driver() {
+  stop();
+}
+
+void load_driver::start() {
+  thread_ = std::thread{[this] { io_.run(); }};
+}
+
+void load_driver::stop() {
+  if (!thread_.joinable())
+    return;
+  work_.reset();
+  io_.stop();
+  thread_.join();
+}
+
+template <class F>
+auto load_driver::call(F f) -> std::future<decltype(f())> {
+  auto task = std::make_shared<std::packaged_task<decltype(f())()>>(std::move(f));
+  auto result = task->get_future();
+  boost::asio::post(io_, [task] { (*task)(); });
+  return result;
+}
+
+std::future<window_stats> load_driver::take_window() {
+  return call([this] { return std::exchange(window_, window_stats{}); });
+}
+
+std::future<run_totals> load_driver::totals() {
+  return call([this] {
+    auto t = totals_;
+    t.users = users_.size();
+    t.order_checked = plan_.opts.users <= max_users_order_checked;
+    return t;
+  });
+}
+
+int64_t load_driver::now() const {
+  return steady_ns() - plan_.origin_ns;
+}
+
+// -- login ----------------------------------------------------------------------------
+
+void load_driver::log_in_all() {
+  boost::asio::post(io_, [this] { start_logins(); });
+}
+
+void load_driver::start_logins() {
+  auto share = (plan_.opts.login_concurrency + plan_.opts.threads - 1) / plan_.opts.threads;
+  while (!closing_ && logins_in_flight_ < share && next_login_ < users_.size()) {
+    auto& u = users_[next_login_];
+    u.client = std::make_unique<ws_client>(io_, static_cast<ws_handler&>(*this), next_login_);
+    ++next_login_;
+    ++logins_in_flight_;
+    ++totals_.open;
+    u.client->connect(plan_.server, plan_.host_header);
+  }
+}
+
+void load_driver::on_open(ws_client&) {
+  // The node speaks first (the challenge).
+}
+
+void load_driver::on_login_frame(user& u, const server_frame& f) {
+  switch (f.kind) {
+    case frame_kind::challenge:
+      u.client->send_text(hello_frame(plan_.names[u.number], f.nonce));
+      break;
+    case frame_kind::welcome:
+      u.logged_in = true;
+      ++totals_.logged_in;
+      --logins_in_flight_;
+      start_logins();
+      break;
+    case frame_kind::error:
+      // The node closes after auth_failed; on_closed counts the failure.
+      ++totals_.errors[std::string{f.code}];
+      break;
+    default:
+      ++totals_.unknown_frames;
+  }
+}
+
+void load_driver::on_text(ws_client& c, std::string& text) {
+  auto& u = users_[c.tag()];
+  read_server_frame(text, frame_);
+  if (!u.logged_in) {
+    on_login_frame(u, frame_);
+    return;
+  }
+  switch (frame_.kind) {
+    case frame_kind::ack:
+      on_ack(u, frame_);
+      break;
+    case frame_kind::msg:
+      on_msg(u, frame_);
+      break;
+    case frame_kind::receipt:
+      on_receipt(frame_);
+      break;
+    case frame_kind::error:
+      on_error(frame_);
+      break;
+    default:
+      ++totals_.unknown_frames;
+  }
+}
+
+void load_driver::on_closed(ws_client& c, const close_info& info) {
+  auto& u = users_[c.tag()];
+  --totals_.open;
+  if (!u.logged_in) {
+    ++totals_.login_failed;
+    ++totals_.disconnects[std::string{"before login: "} + info.why];
+    --logins_in_flight_;
+    start_logins();
+    return;
+  }
+  if (!info.clean) {
+    std::string why = info.why;
+    if (info.code != 0)
+      why += " (status " + std::to_string(info.code) + ")";
+    ++totals_.disconnects[why];
+  }
+}
+
+void load_driver::close_all() {
+  boost::asio::post(io_, [this] {
+    closing_ = true;
+    for (auto& u : users_)
+      if (u.client)
+        u.client->close();
+  });
+}
+
+} // namespace parley::bench

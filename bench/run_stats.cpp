@@ -1,0 +1,46 @@
+#include "bench/run_stats.hpp"
+
+namespace parley::bench {
+
+namespace {
+
+void add_all(std::map<std::string, uint64_t>& into, const std::map<std::string, uint64_t>& from) {
+  for (const auto& [key, n] : from)
+    into[key] += n;
+}
+
+} // namespace
+
+void window_stats::merge(const window_stats& other) {
+  sent += other.sent;
+  acked += other.acked;
+  received += other.received;
+  receipts += other.receipts;
+  ack.merge(other.ack);
+  e2e.merge(other.e2e);
+  receipt.merge(other.receipt);
+  pacing_lag.merge(other.pacing_lag);
+}
+
+void run_totals::merge(const run_totals& other) {
+  users += other.users;
+  logged_in += other.logged_in;
+  login_failed += other.login_failed;
+  open += other.open;
+  sent += other.sent;
+  acked += other.acked;
+  send_errors += other.send_errors;
+  received += other.received;
+  receipts += other.receipts;
+  order_violations += other.order_violations;
+  ack_order_violations += other.ack_order_violations;
+  unknown_frames += other.unknown_frames;
+  order_checked = order_checked || other.order_checked;
+  add_all(errors, other.errors);
+  add_all(disconnects, other.disconnects);
+  for (const auto& sample : other.order_samples)
+    if (order_samples.size() < max_order_samples)
+      order_samples.push_back(sample);
+}
+
+} // namespace parley::bench

@@ -1,0 +1,59 @@
+#pragma once
+
+// What the io threads count. Each thread fills its own copies; the main thread merges
+// them after asking each thread for a snapshot, so no counter is shared while hot.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "bench/latency_histogram.hpp"
+
+namespace parley::bench {
+
+/// Counted only while the measurement window is open (warmup and drain excluded).
+struct window_stats {
+  uint64_t sent = 0;
+  uint64_t acked = 0;
+  uint64_t received = 0;  // msg frames at recipients
+  uint64_t receipts = 0;  // delivered receipts back at senders
+  latency_histogram ack;      // send -> ack at the sender
+  latency_histogram e2e;      // send -> msg at the recipient
+  latency_histogram receipt;  // send -> receipt back at the sender
+  latency_histogram pacing_lag;  // paced mode: how late a send left after its slot
+
+  void merge(const window_stats& other);
+};
+
+constexpr size_t max_order_samples = 8;
+
+/// Counted over the whole run, to find lost messages and failures.
+struct run_totals {
+  uint64_t users = 0;
+  uint64_t logged_in = 0;
+  uint64_t login_failed = 0;
+  uint64_t open = 0;          // connections not yet ended
+  uint64_t sent = 0;
+  uint64_t acked = 0;
+  uint64_t send_errors = 0;   // error frames answering a send
+  uint64_t received = 0;
+  uint64_t receipts = 0;
+  uint64_t order_violations = 0;      // a pair's msg whose seq is not above the last one's
+  uint64_t ack_order_violations = 0;  // a pair's ack whose seq is not above the last one's
+  uint64_t unknown_frames = 0;
+  bool order_checked = false;  // the order checks ran (they cost memory per pair)
+  std::map<std::string, uint64_t> errors;       // error frames, by code
+  std::map<std::string, uint64_t> disconnects;  // unplanned connection ends, by cause
+  std::vector<std::string> order_samples;       // the first few order violations, for a repro
+
+  void merge(const run_totals& other);
+
+  /// True when every send is answered, every acked message arrived and every arrival
+  /// produced a receipt.
+  bool settled() const {
+    return acked + send_errors >= sent && received >= acked && receipts >= received;
+  }
+};
+
+} // namespace parley::bench

@@ -1,0 +1,66 @@
+#include "persistence/checkpointer.hpp"
+
+#include <sqlite3.h>
+
+#include "runtime/logging.hpp"
+
+namespace parley {
+
+checkpointer::checkpointer(std::filesystem::path database, std::chrono::milliseconds pause)
+  : database_(std::move(database)), pause_(pause), thread_([this] { run(); }) {
+}
+
+checkpointer::~checkpointer() {
+  {
+    std::lock_guard<std::mutex> guard{mutex_};
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  thread_.join();
+}
+
+void checkpointer::request() {
+  {
+    std::lock_guard<std::mutex> guard{mutex_};
+    if (wanted_)
+      return;
+    wanted_ = true;
+  }
+  wake_.notify_one();
+}
+
+uint64_t checkpointer::completed() const {
+  std::lock_guard<std::mutex> guard{mutex_};
+  return completed_;
+}
+
+void checkpointer::run() {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(database_.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                      nullptr)
+      != SQLITE_OK) {
+    SPDLOG_LOGGER_ERROR(logs::store(), "event=checkpointer_open_failed file={} err={}",
+                        database_.string(), sqlite3_errmsg(db));
+    sqlite3_close(db);
+    return;
+  }
+  sqlite3_busy_timeout(db, 100);
+  std::unique_lock<std::mutex> lock{mutex_};
+  for (;;) {
+    wake_.wait(lock, [this] { return wanted_ || stopping_; });
+    if (stopping_)
+      break;
+    wanted_ = false;
+    lock.unlock();
+    int rc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+      SPDLOG_LOGGER_WARN(logs::store(), "event=checkpoint_failed err={}", sqlite3_errstr(rc));
+    std::this_thread::sleep_for(pause_);
+    lock.lock();
+    ++completed_;
+  }
+  lock.unlock();
+  sqlite3_close(db);
+}
+
+} // namespace parley
