@@ -42,14 +42,17 @@ mailbox_queue::confirm_result mailbox_queue::confirm(const std::string& peer,
     waiting_seq_.erase(i);
     messages_.erase(seq);
     if (status == receipt_status::delivered)
-      remember_delivered(std::move(key), seq);
+      remember_delivered(key, seq);
     return {confirm_result::changed, seq, receipt_status::sent};
   }
-  if (auto i = delivered_.find(key); i != delivered_.end()) {
-    auto seq = i->second;
+  auto hash = std::hash<std::string>{}(key);
+  for (auto& e : delivered_) {
+    if (e.key_hash != hash || e.seq == 0)
+      continue;
+    auto seq = e.seq;
     if (status != receipt_status::read)
       return {confirm_result::unchanged, seq, receipt_status::delivered};
-    delivered_.erase(i);  // its entry in delivered_order_ is skipped when it comes up
+    e.seq = 0;  // read: nothing more can change
     return {confirm_result::changed, seq, receipt_status::delivered};
   }
   return {};
@@ -78,15 +81,14 @@ std::vector<int64_t> mailbox_queue::erase_receipts(const std::vector<int64_t>& s
   return erased;
 }
 
-void mailbox_queue::remember_delivered(std::string key, int64_t seq) {
-  while (delivered_order_.size() >= delivered_capacity_) {
-    auto& oldest = delivered_order_.front();
-    if (auto i = delivered_.find(oldest); i != delivered_.end() && i->second <= seq)
-      delivered_.erase(i);
-    delivered_order_.pop_front();
+void mailbox_queue::remember_delivered(const std::string& key, int64_t seq) {
+  delivered_entry entry{std::hash<std::string>{}(key), seq};
+  if (delivered_.size() < delivered_capacity_) {
+    delivered_.push_back(entry);
+    return;
   }
-  delivered_order_.push_back(key);
-  delivered_[std::move(key)] = seq;
+  delivered_[delivered_next_] = entry;
+  delivered_next_ = (delivered_next_ + 1) % delivered_capacity_;
 }
 
 } // namespace parley

@@ -5,7 +5,6 @@
 // A message moves  waiting (sent) -> delivered -> read  and never back.
 
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <string>
 #include <unordered_map>
@@ -15,9 +14,12 @@
 
 namespace parley {
 
+/// Delivered-but-unread messages a mailbox remembers for read receipts.
+constexpr size_t delivered_kept_in_memory = 64;
+
 class mailbox_queue {
 public:
-  explicit mailbox_queue(size_t delivered_capacity = 256)
+  explicit mailbox_queue(size_t delivered_capacity = delivered_kept_in_memory)
     : delivered_capacity_(delivered_capacity) {}
 
   /// Fills the queue from the store's snapshot (both in arrival order).
@@ -68,14 +70,23 @@ public:
 private:
   static std::string key_of(const std::string& peer, const std::string& group,
                             const std::string& id);
-  void remember_delivered(std::string key, int64_t seq);
+  void remember_delivered(const std::string& key, int64_t seq);
+
+  // Delivered messages not yet read, newest last, as (hash of key, seq): a read usually
+  // follows its delivered within seconds, and older ones are asked of the store. A small
+  // flat ring keeps an idle mailbox at a few bytes (a std::deque allocates 600 at birth).
+  // Keys are 64-bit hashes: two of 64 colliding is a 1 in 2^58 event.
+  struct delivered_entry {
+    size_t key_hash;
+    int64_t seq;
+  };
 
   size_t delivered_capacity_;
   std::map<int64_t, mailbox_item> messages_;            // waiting, by seq
   std::map<int64_t, mailbox_item> receipts_;            // waiting, by seq
   std::unordered_map<std::string, int64_t> waiting_seq_;  // message key -> seq
-  std::unordered_map<std::string, int64_t> delivered_;    // delivered, not read yet
-  std::deque<std::string> delivered_order_;               // oldest first, for the bound
+  std::vector<delivered_entry> delivered_;
+  size_t delivered_next_ = 0;  // ring position of the next entry once full
 };
 
 } // namespace parley

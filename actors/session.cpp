@@ -212,8 +212,13 @@ caf::behavior running(self_ptr self) {
 void logged_in(self_ptr self, const login_reply&) {
   auto& st = self->state;
   st.metrics->logins.inc();
-  st.args.link->send(welcome_frame{st.args.user, st.settings.node_id, st.args.token,
-                                   now_ms(), st.args.nodes});
+  // The welcome is the last use of token, key and node list: an idle session keeps
+  // only what it needs (memory per idle session is a target, docs/benchmarks.md).
+  st.args.link->send(welcome_frame{st.args.user, st.settings.node_id, std::move(st.args.token),
+                                   now_ms(), std::move(st.args.nodes)});
+  std::string{}.swap(st.args.token);
+  std::string{}.swap(st.args.key);
+  std::vector<std::string>{}.swap(st.args.nodes);
   self->set_default_handler(log_unexpected(logs::session(), "session"));
   self->become(running(self));
   attach_to_mailbox(self);

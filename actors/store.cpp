@@ -9,6 +9,7 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/response_promise.hpp>
 
+#include "actors/mailbox_queue.hpp"
 #include "persistence/checkpointer.hpp"
 #include "persistence/mailbox_store.hpp"
 #include "persistence/sqlite_db.hpp"
@@ -26,9 +27,6 @@ constexpr auto checkpoint_pause = std::chrono::milliseconds{100};
 constexpr auto expire_interval = std::chrono::minutes{5};
 constexpr int64_t dedup_window_ms = 24LL * 3600 * 1000;
 constexpr int64_t expiry_ms = 30LL * 24 * 3600 * 1000;
-// Receipt state for `read` after `delivered` is kept in memory for this many recent
-// messages per mailbox; older ones are looked up with find_atom.
-constexpr size_t delivered_in_memory = 256;
 
 struct append_op {
   mailbox_row row;
@@ -257,7 +255,7 @@ caf::behavior store(caf::stateful_actor<store_state>* self, store_settings setti
     [self](load_atom, const std::string& owner) -> caf::result<mailbox_snapshot> {
       flush(self);
       auto& st = self->state;
-      auto loaded = st.mailboxes->load(owner, delivered_in_memory);
+      auto loaded = st.mailboxes->load(owner, delivered_kept_in_memory);
       if (!loaded)
         return std::move(loaded.error());
       auto known = st.users->exists(owner);

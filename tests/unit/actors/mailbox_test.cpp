@@ -109,6 +109,38 @@ TEST_F(MailboxTest, ReceiptsForAnOfflineSenderWaitInItsMailbox) {
   EXPECT_TRUE(third->pushes.empty());
 }
 
+TEST_F(MailboxTest, ReceiptsNotWrittenBeforeTheSessionEndsWaitForTheNextOne) {
+  auto first = std::make_shared<recorded>();
+  auto session = fake_session(first);
+  attach("alice", session);
+  deliver("bob", message_from("alice", "m1"));
+  confirm("bob", "alice", "m1", receipt_status::delivered);
+  ASSERT_EQ(first->pushes.size(), 1u);  // pushed, but the socket never wrote it
+  caf::anon_send_exit(session, caf::exit_reason::user_shutdown);
+  sched.run();
+  auto second = std::make_shared<recorded>();
+  attach("alice", fake_session(second));
+  ASSERT_EQ(second->pushes.size(), 1u);
+  EXPECT_EQ(second->pushes[0].status, receipt_status::delivered);
+  EXPECT_GT(second->pushes[0].seq, 0);  // stored this time
+}
+
+TEST_F(MailboxTest, WrittenReceiptsAreForgotten) {
+  auto first = std::make_shared<recorded>();
+  auto session = fake_session(first);
+  attach("alice", session);
+  deliver("bob", message_from("alice", "m1"));
+  confirm("bob", "alice", "m1", receipt_status::delivered);
+  ASSERT_EQ(first->pushes.size(), 1u);
+  caf::anon_send(mailbox_of("alice"), handed_atom_v, std::vector<int64_t>{first->pushes[0].seq});
+  sched.run();
+  caf::anon_send_exit(session, caf::exit_reason::user_shutdown);
+  sched.run();
+  auto second = std::make_shared<recorded>();
+  attach("alice", fake_session(second));
+  EXPECT_TRUE(second->pushes.empty());
+}
+
 TEST_F(MailboxTest, CrashedMailboxReloadsWhatWasCommitted) {
   deliver("bob", message_from("alice", "m1"));
   deliver("bob", message_from("alice", "m2"));
