@@ -37,7 +37,10 @@ node_metrics::node_metrics(metrics_registry& r)
                                 latency_buckets())),
     commit_batch(r.add_histogram("parley_store_batch_ops",
                                  "Operations per SQLite transaction.",
-                                 {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096})) {
+                                 {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096})),
+    commit_latency(r.add_histogram("parley_store_commit_seconds",
+                                   "Time of one SQLite transaction, begin to commit.",
+                                   latency_buckets())) {
 }
 
 } // namespace parley

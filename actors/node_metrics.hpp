@@ -22,6 +22,7 @@ struct node_metrics {
   gauge& cluster_nodes;
   histogram& ack_latency;
   histogram& commit_batch;
+  histogram& commit_latency;
 };
 
 } // namespace parley

@@ -153,6 +153,7 @@ void flush(self_ptr self) {
   ops.swap(st.batch);
   reply_list replies;
   replies.reserve(ops.size());
+  auto started = std::chrono::steady_clock::now();
   caf::error err = st.db->begin();
   for (size_t i = 0; !err && i < ops.size(); ++i)
     err = apply(st, ops[i], replies);
@@ -169,6 +170,7 @@ void flush(self_ptr self) {
     return;
   }
   st.metrics->store_commits.inc();
+  st.metrics->commit_latency.observe(std::chrono::steady_clock::now() - started);
   st.metrics->commit_batch.observe(static_cast<double>(ops.size()));
   for (auto& [promise, msg] : replies)
     promise.deliver(std::move(msg));
