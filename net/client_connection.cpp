@@ -143,15 +143,8 @@ void client_connection::on_upgrade_response(boost::system::error_code ec, size_t
   if (auto owner = owner_.lock())
     owner->on_open(*this);
   flush();
-  for (;;) {
-    if (phase_ == phase::closed)
-      return;
-    auto ev = reader_.next();
-    if (ev == ws::reader::event::need_more)
-      break;
-    if (!dispatch(ev))
-      return;
-  }
+  if (phase_ == phase::closed || !reader_.drain([this](auto ev) { return dispatch(ev); }))
+    return;
   read_more();
 }
 
@@ -174,13 +167,8 @@ void client_connection::on_read(boost::system::error_code ec, size_t n) {
   }
   last_received_ = std::chrono::steady_clock::now();
   reader_.feed(read_buffer_.data(), n);
-  for (;;) {
-    auto ev = reader_.next();
-    if (ev == ws::reader::event::need_more)
-      break;
-    if (!dispatch(ev))
-      return;
-  }
+  if (!reader_.drain([this](auto ev) { return dispatch(ev); }))
+    return;
   if (reader_.buffered() == 0)
     reader_.shrink();
   read_more();

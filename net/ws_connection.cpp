@@ -68,11 +68,7 @@ void ws_connection::start(const std::string& handshake, const std::string& lefto
   });
   if (!leftover.empty()) {
     reader_.feed(leftover.data(), leftover.size());
-    for (;;) {
-      auto ev = reader_.next();
-      if (ev == ws::reader::event::need_more || !dispatch(ev))
-        break;
-    }
+    reader_.drain([this](auto ev) { return dispatch(ev); });
   }
   wait_readable();
 }
@@ -102,13 +98,8 @@ void ws_connection::read_available() {
       return;
     }
     reader_.feed(buf.data(), n);
-    for (;;) {
-      auto ev = reader_.next();
-      if (ev == ws::reader::event::need_more)
-        break;
-      if (!dispatch(ev))
-        return;
-    }
+    if (!reader_.drain([this](auto ev) { return dispatch(ev); }))
+      return;
     if (n < buf.size())
       break;
   }

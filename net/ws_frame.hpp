@@ -62,6 +62,19 @@ public:
   /// The next complete message or control frame; its payload is in payload().
   event next();
 
+  /// Hands every complete event to `handle` (bool(event)). True when all bytes are used
+  /// up (more are needed), false as soon as `handle` returns false.
+  template <class Handle>
+  bool drain(Handle handle) {
+    for (;;) {
+      auto ev = next();
+      if (ev == event::need_more)
+        return true;
+      if (!handle(ev))
+        return false;
+    }
+  }
+
   /// The payload of the last text, binary, ping, pong or close event.
   std::string& payload() { return payload_; }
   /// The close status after `close` or `error` events (error: the one to send).
