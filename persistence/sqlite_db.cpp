@@ -153,12 +153,23 @@ caf::expected<sqlite_statement> sqlite_db::prepare(const std::string& sql) {
   return sqlite_statement{db_, stmt};
 }
 
+caf::error sqlite_db::run_prepared(sqlite_statement& st, const char* sql) {
+  if (!st.prepared()) {
+    auto fresh = prepare(sql);
+    if (!fresh)
+      return std::move(fresh.error());
+    st = std::move(*fresh);
+  }
+  st.reset();
+  return st.run();
+}
+
 caf::error sqlite_db::begin() {
-  return exec("BEGIN IMMEDIATE");
+  return run_prepared(begin_, "BEGIN IMMEDIATE");
 }
 
 caf::error sqlite_db::commit() {
-  return exec("COMMIT");
+  return run_prepared(commit_, "COMMIT");
 }
 
 void sqlite_db::rollback() {

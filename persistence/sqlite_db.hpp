@@ -42,6 +42,7 @@ public:
   int64_t column_int(int index) const;
   std::string column_text(int index) const;
   bool column_is_null(int index) const;
+  bool prepared() const { return stmt_ != nullptr; }
 
 private:
   sqlite3* db_ = nullptr;
@@ -71,7 +72,12 @@ public:
 
 private:
   explicit sqlite_db(sqlite3* db) : db_(db) {}
+  caf::error run_prepared(sqlite_statement& st, const char* sql);
+
   sqlite3* db_;
+  // Prepared once: a transaction per batch would otherwise parse these every time.
+  sqlite_statement begin_;
+  sqlite_statement commit_;
 };
 
 /// The error for an sqlite3 result code, with its message.
