@@ -1,6 +1,8 @@
 #include "actors/directory.hpp"
 
 #include <algorithm>
+#include <functional>
+#include <memory>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -8,6 +10,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 
+#include "actors/placement.hpp"
 #include "runtime/clock.hpp"
 #include "runtime/logging.hpp"
 #include "runtime/unexpected_message.hpp"
@@ -36,6 +39,7 @@ struct directory_state {
   std::unordered_map<caf::actor_addr, std::string> user_of_session;
   std::unordered_map<caf::actor_addr, std::vector<std::string>> subscriptions;
   std::unordered_set<std::string> unsaved_last_seen;
+  const cluster_view* cluster = nullptr;
 };
 
 namespace {
@@ -44,6 +48,75 @@ using self_ptr = caf::stateful_actor<directory_state>*;
 
 caf::actor store_of(self_ptr self) {
   return registered(self->system(), store_name::value);
+}
+
+// The directories of the other nodes holding `user`'s record.
+std::vector<caf::actor> replica_directories(self_ptr self, const std::string& user) {
+  std::vector<caf::actor> out;
+  auto snap = snapshot_of(self->state.cluster);
+  for (const auto& node : snap->owners(user))
+    if (!snap->is_local(node))
+      if (auto dir = service_on(self->system(), *snap, node, directory_name::value))
+        out.push_back(std::move(dir));
+  return out;
+}
+
+// Calls done(ok) once every replica directory stored `rec` (ok false if one failed).
+void replicate_user(self_ptr self, const user_record& rec, std::function<void(bool)> done) {
+  auto targets = replica_directories(self, rec.user);
+  if (targets.empty()) {
+    done(true);
+    return;
+  }
+  auto pending = std::make_shared<size_t>(targets.size());
+  auto ok = std::make_shared<bool>(true);
+  for (auto& dir : targets)
+    self->request(dir, remote_request, adopt_user_atom_v, rec)
+      .then(
+        [pending, ok, done]() {
+          if (--*pending == 0)
+            done(*ok);
+        },
+        [pending, ok, done](caf::error&) {
+          *ok = false;
+          if (--*pending == 0)
+            done(false);
+        });
+}
+
+// Runs `then` once `user` is known here, or known not to exist: a record only the
+// replicas hold is adopted first.
+void find_user(self_ptr self, const std::string& user, std::function<void()> then) {
+  if (self->state.users.count(user)) {
+    then();
+    return;
+  }
+  auto sources = replica_directories(self, user);
+  if (sources.empty()) {
+    then();
+    return;
+  }
+  auto pending = std::make_shared<size_t>(sources.size());
+  auto one_done = [pending, then] {
+    if (--*pending == 0)
+      then();
+  };
+  for (auto& dir : sources)
+    self->request(dir, remote_request, lookup_user_atom_v, user)
+      .then(
+        [self, one_done](user_record& rec) {
+          auto& st = self->state;
+          if (!st.users.count(rec.user)) {
+            auto& e = st.users[rec.user];
+            e.key = rec.key;
+            e.last_seen = rec.last_seen;
+            if (auto store = store_of(self))
+              self->send(store, put_user_atom_v, rec);
+            SPDLOG_LOGGER_INFO(logs::directory(), "event=user_recovered user={}", rec.user);
+          }
+          one_done();
+        },
+        [one_done](caf::error&) { one_done(); });
 }
 
 void notify_subscribers(self_ptr self, const std::string& user,
@@ -107,43 +180,58 @@ void save_last_seen(self_ptr self) {
   if (!store)
     return;
   for (const auto& user : st.unsaved_last_seen)
-    if (auto i = st.users.find(user); i != st.users.end())
+    if (auto i = st.users.find(user); i != st.users.end()) {
       self->send(store, touch_atom_v, user, i->second.last_seen);
+      if (is_primary_here(*snapshot_of(st.cluster), user))
+        for (auto& dir : replica_directories(self, user))
+          self->send(dir, seen_atom_v, user, i->second.last_seen);
+    }
   st.unsaved_last_seen.clear();
 }
 
-caf::result<login_reply> login(self_ptr self, const std::string& user, const std::string& key,
-                               const caf::actor& session) {
+void login(self_ptr self, caf::typed_response_promise<login_reply> promise,
+           const std::string& user, const std::string& key, const caf::actor& session) {
   auto& st = self->state;
   auto i = st.users.find(user);
   if (i != st.users.end()) {
-    if (!key.empty() && key != i->second.key)
-      return caf::make_error(errc::auth_failed, "a different key is registered for this user");
+    if (!key.empty() && key != i->second.key) {
+      promise.deliver(
+        caf::make_error(errc::auth_failed, "a different key is registered for this user"));
+      return;
+    }
     auto previous_seen = i->second.last_seen;
     if (session)
       register_session(self, user, session);
-    return login_reply{false, previous_seen};
+    promise.deliver(login_reply{false, previous_seen});
+    return;
   }
-  if (key.empty())
-    return caf::make_error(errc::auth_failed, "unknown user");
+  if (key.empty()) {
+    promise.deliver(caf::make_error(errc::auth_failed, "unknown user"));
+    return;
+  }
   // Trust on first use: the key is ours from now on, in memory at once (a concurrent
-  // login with another key fails) and on disk before we answer.
+  // login with another key fails) and on disk, here and on the replicas, before we answer.
   auto now = now_ms();
   st.users[user].key = key;
   st.users[user].last_seen = now;
   auto store = store_of(self);
   if (!store) {
     st.users.erase(user);
-    return caf::make_error(errc::unavailable, "store not running");
+    promise.deliver(caf::make_error(errc::unavailable, "store not running"));
+    return;
   }
-  auto promise = self->make_response_promise<login_reply>();
   self->request(store, store_timeout, put_user_atom_v, user_record{user, key, now, now})
     .then(
-      [self, promise, user, session]() mutable {
-        SPDLOG_LOGGER_INFO(logs::directory(), "event=user_registered user={}", user);
-        if (session)
-          register_session(self, user, session);
-        promise.deliver(login_reply{true, 0});
+      [self, promise, user, session, key, now]() mutable {
+        replicate_user(self, user_record{user, key, now, now},
+                       [self, promise, user, session](bool copied) mutable {
+          if (!copied)
+            SPDLOG_LOGGER_WARN(logs::directory(), "event=user_copy_failed user={}", user);
+          SPDLOG_LOGGER_INFO(logs::directory(), "event=user_registered user={}", user);
+          if (session)
+            register_session(self, user, session);
+          promise.deliver(login_reply{true, 0});
+        });
       },
       [self, promise, user](caf::error& err) mutable {
         SPDLOG_LOGGER_WARN(logs::directory(), "event=register_failed user={} err={}", user,
@@ -151,13 +239,43 @@ caf::result<login_reply> login(self_ptr self, const std::string& user, const std
         self->state.users.erase(user);
         promise.deliver(caf::make_error(errc::unavailable, "could not store the new user"));
       });
-  return promise;
 }
 
 caf::behavior running(self_ptr self) {
   return {
     [self](login_atom, const std::string& user, const std::string& key,
-           const caf::actor& session) { return login(self, user, key, session); },
+           const caf::actor& session) -> caf::result<login_reply> {
+      auto promise = self->make_response_promise<login_reply>();
+      find_user(self, user, [self, promise, user, key, session]() mutable {
+        login(self, promise, user, key, session);
+      });
+      return promise;
+    },
+    [self](lookup_user_atom, const std::string& user) -> caf::result<user_record> {
+      auto i = self->state.users.find(user);
+      if (i == self->state.users.end())
+        return caf::make_error(errc::unknown_user, user);
+      return user_record{user, i->second.key, 0, i->second.last_seen};
+    },
+    [self](adopt_user_atom, const user_record& rec) {
+      auto& e = self->state.users[rec.user];
+      if (e.key.empty())
+        e.key = rec.key;
+      else if (e.key != rec.key)
+        SPDLOG_LOGGER_WARN(logs::directory(), "event=key_conflict user={} kept=existing", rec.user);
+      e.last_seen = std::max(e.last_seen, rec.last_seen);
+      auto promise = self->make_response_promise();
+      auto store = store_of(self);
+      if (!store) {
+        promise.deliver(caf::make_error(errc::unavailable, "store not running"));
+        return promise;
+      }
+      self->request(store, store_timeout, put_user_atom_v,
+                    user_record{rec.user, e.key, rec.created, e.last_seen})
+        .then([promise]() mutable { promise.deliver(caf::make_message()); },
+              [promise](caf::error& err) mutable { promise.deliver(err); });
+      return promise;
+    },
     [self](presence_atom, const std::string& user) -> caf::result<presence_info> {
       auto i = self->state.users.find(user);
       if (i == self->state.users.end())
@@ -218,7 +336,9 @@ caf::behavior running(self_ptr self) {
 
 } // namespace
 
-caf::behavior directory(caf::stateful_actor<directory_state>* self) {
+caf::behavior directory(caf::stateful_actor<directory_state>* self,
+                        const cluster_view* cluster) {
+  self->state.cluster = cluster;
   self->set_down_handler([self](caf::down_msg& msg) { on_session_down(self, msg.source); });
   self->set_exit_handler([self](caf::exit_msg& msg) {
     save_last_seen(self);
@@ -254,8 +374,8 @@ caf::behavior directory(caf::stateful_actor<directory_state>* self) {
   };
 }
 
-caf::actor start_directory(caf::local_actor* sup) {
-  auto handle = sup->spawn<caf::linked>(directory);
+caf::actor start_directory(caf::local_actor* sup, const cluster_view* cluster) {
+  auto handle = sup->spawn<caf::linked>(directory, cluster);
   register_as(sup->system(), directory_name::value, handle);
   return handle;
 }

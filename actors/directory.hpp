@@ -18,19 +18,31 @@
 //   (key_atom, user)                            -> std::string raw key | unknown_user
 //   (seen_atom, user, int64_t ts)                  raises last_seen (from sessions)
 //   (session_of_atom, user)                     -> caf::actor | unknown_user
+//   (lookup_user_atom, user)                    -> user_record | unknown_user
+//   (adopt_user_atom, user_record)              -> unit, once stored here
+//       a copy from the user's primary node (or a handoff); an existing key is kept
+//
+// In a cluster each directory answers for the users whose primary is its node and
+// keeps copies of the records of the users it is a replica for: a new user is stored on
+// the replicas before the answer, last_seen follows every few seconds. A login for a
+// user unknown here asks the replicas first (this node may be back from a failure with
+// an old or empty data dir).
 
 #include <caf/behavior.hpp>
 #include <caf/stateful_actor.hpp>
 
 #include "actors/messages.hpp"
+#include "runtime/cluster_view.hpp"
 
 namespace parley {
 
 struct directory_state;
 
-caf::behavior directory(caf::stateful_actor<directory_state>* self);
+caf::behavior directory(caf::stateful_actor<directory_state>* self,
+                        const cluster_view* cluster);
 
-/// Spawns the directory linked to `sup` and registers it as "directory".
-caf::actor start_directory(caf::local_actor* sup);
+/// Spawns the directory linked to `sup` and registers it as "directory". `cluster` may
+/// be null (a node of its own).
+caf::actor start_directory(caf::local_actor* sup, const cluster_view* cluster = nullptr);
 
 } // namespace parley

@@ -7,6 +7,7 @@
 
 #include "actors/mailbox_queue.hpp"
 #include "actors/mailbox_router.hpp"
+#include "actors/placement.hpp"
 #include "runtime/clock.hpp"
 #include "runtime/logging.hpp"
 #include "runtime/unexpected_message.hpp"
@@ -16,6 +17,8 @@ namespace parley {
 namespace {
 
 constexpr auto idle_check = std::chrono::seconds{15};
+constexpr auto replicate_retry = std::chrono::milliseconds{250};
+constexpr int replicate_attempts = 8;
 
 } // namespace
 
@@ -47,6 +50,8 @@ struct mailbox_state {
   std::map<int64_t, mailbox_item> unwritten;
   int64_t last_unwritten = 0;
   caf::actor_clock::time_point last_used;
+  std::map<uint64_t, std::function<void()>> retries;  // by token of their retry_atom
+  uint64_t next_retry = 0;
 };
 
 namespace {
@@ -69,12 +74,17 @@ void store_failed(self_ptr self, const caf::error& err) {
   self->quit(err);
 }
 
+void erase_receipt_copies(self_ptr self, const mailbox_item& receipt);
+
 // Hands the first `limit` waiting items to a poller; receipts among them are erased, as
 // nobody confirms a receipt over REST.
 std::vector<mailbox_item> hand_over(self_ptr self, size_t limit) {
   auto& st = self->state;
   std::vector<mailbox_item> items;
   st.queue.for_each([&](const mailbox_item& item) { items.push_back(item); }, limit);
+  for (const auto& item : items)
+    if (item.kind == item_kind::receipt)
+      erase_receipt_copies(self, item);
   auto receipts = st.queue.take_receipts(items.size());
   for (auto seq : receipts)
     self->send(st.store, erase_atom_v, seq);
@@ -104,6 +114,78 @@ void arrived(self_ptr self, const mailbox_item& item) {
   answer_inbox_waiters(self);
 }
 
+std::shared_ptr<const cluster_snapshot> snapshot(self_ptr self) {
+  return snapshot_of(self->state.settings.cluster);
+}
+
+// Another node serves the owner now (the cluster changed under us): stop, so that
+// sessions and senders find the mailbox anew on that node.
+bool moved_away(self_ptr self) {
+  if (is_primary_here(*snapshot(self), self->state.owner))
+    return false;
+  SPDLOG_LOGGER_INFO(logs::mailbox(), "event=moved owner={}", self->state.owner);
+  self->quit();
+  return true;
+}
+
+std::vector<caf::actor> replicas(self_ptr self) {
+  return replica_stores(self->system(), *snapshot(self), self->state.owner);
+}
+
+void later(self_ptr self, std::function<void()> f) {
+  auto token = ++self->state.next_retry;
+  self->state.retries.emplace(token, std::move(f));
+  self->delayed_send(self, replicate_retry, retry_atom_v, token);
+}
+
+// Commits `item` in every replica's store, then calls done(true); done(false) when the
+// replicas stayed out of reach (or this node stopped being primary) through all attempts.
+void replicate(self_ptr self, mailbox_item item, std::function<void(bool)> done,
+               int attempts = replicate_attempts) {
+  if (!is_primary_here(*snapshot(self), self->state.owner)) {
+    done(false);
+    return;
+  }
+  auto targets = replicas(self);
+  if (targets.empty()) {
+    done(true);
+    return;
+  }
+  item.seq = 0;
+  auto pending = std::make_shared<size_t>(targets.size());
+  auto failed = std::make_shared<bool>(false);
+  auto finish = [self, item, done, attempts, pending, failed]() {
+    if (--*pending > 0)
+      return;
+    if (!*failed) {
+      done(true);
+    } else if (attempts > 1) {
+      // A replica died: the next snapshot names its successor.
+      later(self, [self, item, done, attempts] { replicate(self, item, done, attempts - 1); });
+    } else {
+      done(false);
+    }
+  };
+  for (auto& store : targets)
+    self->request(store, remote_request, append_atom_v, self->state.owner, item)
+      .then([finish](stored_ref&) { finish(); },
+            [finish, failed](caf::error&) {
+              *failed = true;
+              finish();
+            });
+}
+
+// Tells the replicas that a message moved on, or that a receipt was handed over.
+void replicate_change(self_ptr self, caf::message change) {
+  for (auto& store : replicas(self))
+    self->send(store, change);
+}
+
+void erase_receipt_copies(self_ptr self, const mailbox_item& receipt) {
+  replicate_change(self, caf::make_message(erase_atom_v, self->state.owner, receipt.peer,
+                                           receipt.group, receipt.id, receipt.status));
+}
+
 caf::result<int64_t> deliver(self_ptr self, mailbox_item& item) {
   auto& st = self->state;
   touch(self);
@@ -115,12 +197,19 @@ caf::result<int64_t> deliver(self_ptr self, mailbox_item& item) {
   self->request(st.store, local_request, append_atom_v, st.owner, item)
     .then(
       [self, promise, item](stored_ref& ref) mutable {
-        --self->state.in_flight;
-        if (!ref.duplicate) {
-          item.seq = ref.seq;
-          arrived(self, item);
-        }
-        promise.deliver(ref.ts);
+        // A repeat is replicated again: its first attempt may have missed a replica.
+        item.seq = ref.seq;
+        item.ts = ref.ts;
+        replicate(self, item, [self, promise, item, ref](bool copied) mutable {
+          --self->state.in_flight;
+          if (!copied) {
+            promise.deliver(caf::make_error(errc::unavailable, "replica not reachable"));
+            return;
+          }
+          if (!ref.duplicate)
+            arrived(self, item);
+          promise.deliver(ref.ts);
+        });
       },
       [self, promise](caf::error& err) mutable {
         --self->state.in_flight;
@@ -140,6 +229,7 @@ void store_receipt(self_ptr self, mailbox_item item) {
       [self, item](stored_ref& ref) mutable {
         --self->state.in_flight;
         item.seq = ref.seq;
+        replicate(self, item, [](bool) {});
         arrived(self, item);
       },
       [self](caf::error& err) {
@@ -201,6 +291,8 @@ void advance(self_ptr self, const confirm_request& c, int64_t seq, receipt_statu
              receipt_status after) {
   auto& st = self->state;
   self->send(st.store, status_atom_v, seq, after);
+  replicate_change(self, caf::make_message(status_atom_v, st.owner, c.from, c.group, c.id,
+                                           after));
   if (before == receipt_status::sent) {
     st.metrics->messages_delivered.inc();
     send_receipt(self, c.from, c, receipt_status::delivered);
@@ -250,6 +342,9 @@ void receipts_written(self_ptr self, const std::vector<int64_t>& seqs) {
   for (auto seq : seqs)
     if (seq < 0)
       st.unwritten.erase(seq);
+  for (auto seq : seqs)
+    if (auto* receipt = st.queue.receipt(seq))
+      erase_receipt_copies(self, *receipt);
   auto erased = st.queue.erase_receipts(seqs);
   for (auto seq : erased)
     self->send(st.store, erase_atom_v, seq);
@@ -290,9 +385,24 @@ void check_idle(self_ptr self) {
   self->delayed_send(self, idle_check, caf::tick_atom_v);
 }
 
+void run_retry(self_ptr self, uint64_t token) {
+  auto& retries = self->state.retries;
+  if (auto i = retries.find(token); i != retries.end()) {
+    auto f = std::move(i->second);
+    retries.erase(i);
+    f();
+  }
+}
+
 caf::behavior running(self_ptr self) {
   return {
-    [self](deliver_atom, mailbox_item& item) { return deliver(self, item); },
+    [self](deliver_atom, mailbox_item& item) -> caf::result<int64_t> {
+      if (moved_away(self))
+        return caf::sec::request_receiver_down;  // the sender looks the mailbox up anew
+      return deliver(self, item);
+    },
+    [self](view_changed_atom, uint64_t) { moved_away(self); },
+    [self](retry_atom, uint64_t token) { run_retry(self, token); },
     [self](receipt_atom, mailbox_item& item) {
       accept_receipt(self, item);
       return caf::unit;
@@ -332,28 +442,12 @@ caf::behavior unknown_user(self_ptr self) {
       return inbox(self, wait_ms);
     },
     [self](caf::tick_atom) { check_idle(self); },
+    [self](view_changed_atom, uint64_t) { moved_away(self); },
   };
 }
 
-} // namespace
-
-caf::behavior mailbox(caf::stateful_actor<mailbox_state>* self, std::string owner,
-                      mailbox_settings settings, node_metrics* metrics) {
+void load(self_ptr self) {
   auto& st = self->state;
-  st.owner = std::move(owner);
-  st.settings = settings;
-  st.metrics = metrics;
-  st.store = registered(self->system(), store_name::value);
-  touch(self);
-  if (!st.store) {
-    self->quit(caf::make_error(errc::unavailable, "store not running"));
-    return {};
-  }
-  self->set_down_handler([self](caf::down_msg& msg) {
-    if (self->state.session && msg.source == self->state.session.address())
-      session_gone(self);
-  });
-  self->set_default_handler(caf::skip);
   self->request(st.store, local_request, load_atom_v, st.owner)
     .then(
       [self](mailbox_snapshot& snap) {
@@ -365,6 +459,61 @@ caf::behavior mailbox(caf::stateful_actor<mailbox_state>* self, std::string owne
         self->delayed_send(self, idle_check, caf::tick_atom_v);
       },
       [self](caf::error& err) { store_failed(self, err); });
+}
+
+// Before serving, take in what the replicas hold: this node may have been away (or lost
+// its data) while another one served the owner. Copies merge monotonically, so an old
+// copy here never undoes a delivery recorded elsewhere. A replica that does not answer
+// is skipped: it holds nothing the others lack unless two nodes failed.
+void merge_copies_then_load(self_ptr self) {
+  auto& st = self->state;
+  auto sources = replicas(self);
+  if (sources.empty()) {
+    load(self);
+    return;
+  }
+  auto pending = std::make_shared<size_t>(sources.size());
+  auto one_done = [self, pending] {
+    if (--*pending == 0)
+      load(self);
+  };
+  for (auto& source : sources)
+    self->request(source, remote_request, dump_atom_v, st.owner)
+      .then(
+        [self, one_done](mailbox_copy& copy) {
+          auto& st = self->state;
+          if (!copy.messages.empty() || !copy.receipts.empty())
+            self->send(st.store, merge_atom_v, st.owner, std::move(copy));
+          one_done();
+        },
+        [self, one_done](caf::error& err) {
+          SPDLOG_LOGGER_INFO(logs::mailbox(), "event=copy_unavailable owner={} err={}",
+                             self->state.owner, self->system().render(err));
+          one_done();
+        });
+}
+
+} // namespace
+
+caf::behavior mailbox(caf::stateful_actor<mailbox_state>* self, std::string owner,
+                      mailbox_settings settings, node_metrics* metrics) {
+  auto& st = self->state;
+  st.owner = std::move(owner);
+  st.settings = settings;
+  st.metrics = metrics;
+  st.router.use(settings.cluster);
+  st.store = registered(self->system(), store_name::value);
+  touch(self);
+  if (!st.store) {
+    self->quit(caf::make_error(errc::unavailable, "store not running"));
+    return {};
+  }
+  self->set_down_handler([self](caf::down_msg& msg) {
+    if (self->state.session && msg.source == self->state.session.address())
+      session_gone(self);
+  });
+  self->set_default_handler(caf::skip);
+  merge_copies_then_load(self);
   return {
     [](caf::tick_atom) {},  // replaced once loaded
   };

@@ -16,13 +16,22 @@
 //   (attach_atom, caf::actor session)   -> unit         push everything to this session
 //   (inbox_atom, int64_t wait_ms)       -> std::vector<mailbox_item>   REST long poll
 //   (handed_atom, std::vector<int64_t>)                 receipts the session's socket wrote
+//   (view_changed_atom, uint64_t)                       the cluster changed: stop if the
+//                                                       owner is now served elsewhere
 // To the attached session: (push_atom, mailbox_item).
+//
+// In a cluster the mailbox runs on the owner's primary node and keeps the copies on the
+// replicas in step: a message is acked once the local store and every replica's store
+// committed it; delivered/read and handed-over receipts are applied to the copies by the
+// message's identity. On start it first merges in the replicas' copies, so a node that
+// takes over (or comes back with an old or empty data dir) serves the newest state.
 
 #include <caf/behavior.hpp>
 #include <caf/stateful_actor.hpp>
 
 #include "actors/messages.hpp"
 #include "actors/node_metrics.hpp"
+#include "runtime/cluster_view.hpp"
 
 namespace parley {
 
@@ -31,6 +40,7 @@ struct mailbox_state;
 struct mailbox_settings {
   std::chrono::seconds idle_after{60};  // stop after this long without use
   size_t inbox_batch = 1000;            // items per long-poll answer
+  const cluster_view* cluster = nullptr;  // none: a node of its own, no copies
 };
 
 caf::behavior mailbox(caf::stateful_actor<mailbox_state>* self, std::string owner,

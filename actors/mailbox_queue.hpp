@@ -64,6 +64,12 @@ public:
   /// been handed over) and returns their seqs.
   std::vector<int64_t> take_receipts(size_t limit = SIZE_MAX);
 
+  /// The waiting receipt `seq`, or null.
+  const mailbox_item* receipt(int64_t seq) const {
+    auto i = receipts_.find(seq);
+    return i == receipts_.end() ? nullptr : &i->second;
+  }
+
   /// Removes the receipts among `seqs` still waiting; returns the ones removed.
   std::vector<int64_t> erase_receipts(const std::vector<int64_t>& seqs);
 

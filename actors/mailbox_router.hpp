@@ -22,6 +22,7 @@
 #include <caf/sec.hpp>
 
 #include "actors/messages.hpp"
+#include "actors/placement.hpp"
 #include "runtime/errors.hpp"
 
 namespace parley {
@@ -29,6 +30,19 @@ namespace parley {
 class mailbox_router {
 public:
   explicit mailbox_router(size_t capacity = 1024) : capacity_(capacity) {}
+
+  /// Places users by `view` (none: every mailbox is local).
+  void use(const cluster_view* view) { view_ = view; }
+  const cluster_view* view() const { return view_; }
+
+  /// Forgets every handle found under an older cluster snapshot: mailboxes may have
+  /// moved to other nodes since.
+  void check_epoch() {
+    if (view_ && view_->epoch() != epoch_) {
+      cache_.clear();
+      epoch_ = view_->epoch();
+    }
+  }
 
   caf::actor cached(const std::string& user) const {
     auto i = cache_.find(user);
@@ -66,36 +80,37 @@ public:
   }
 
 private:
+  const cluster_view* view_ = nullptr;
+  uint64_t epoch_ = 0;
   size_t capacity_;
   std::unordered_map<std::string, caf::actor> cache_;
   std::unordered_map<std::string, std::vector<waiter>> lookups_;
 };
 
-/// Requests between actors of one node carry no timeout: the receiver answers, or dies
-/// and CAF answers for it with an error. A timeout costs an entry in CAF's clock per
-/// request (a locked tree, kept until it fires), which at tens of thousands of messages
-/// a second cost a fifth of a core and grew the heap. Only waits that may legitimately
-/// stay unanswered (long polls) take one.
-inline const caf::duration local_request{caf::infinite};
 
-/// Resolves the mailbox of `user` through the node's mailbox supervisor.
+/// Resolves the mailbox of `user` through the mailbox supervisor of its primary node.
 template <class Self, class F, class OnError>
 void resolve_mailbox(Self* self, mailbox_router& router, const std::string& user, F f,
                      OnError on_error) {
+  router.check_epoch();
   if (auto mb = router.cached(user)) {
     f(mb);
     return;
   }
   if (!router.wait_for(user, {std::move(f), std::move(on_error)}))
     return;
-  auto sup = registered(self->system(), mailboxes_name::value);
+  auto snap = snapshot_of(router.view());
+  auto node = snap->primary(user);
+  auto sup = node.empty() ? caf::actor{}
+                          : service_on(self->system(), *snap, node, mailboxes_name::value);
   if (!sup) {
-    caf::error err = caf::make_error(errc::unavailable, "mailbox supervisor not running");
+    caf::error err = caf::make_error(errc::unavailable, "no mailbox supervisor for the user");
     for (auto& w : router.finish(user))
       w.failed(err);
     return;
   }
-  self->request(sup, local_request, ensure_child_atom_v, mailbox_child_id(user))
+  auto timeout = snap->is_local(node) ? local_request : remote_request;
+  self->request(sup, timeout, ensure_child_atom_v, mailbox_child_id(user))
     .then(
       [&router, user](caf::actor& mb) {
         router.remember(user, mb);
@@ -108,20 +123,29 @@ void resolve_mailbox(Self* self, mailbox_router& router, const std::string& user
       });
 }
 
+/// True for failures after which the same request may succeed at a mailbox found anew:
+/// the mailbox stopped or moved, or its node went away.
+inline bool mailbox_gone(const caf::error& err) {
+  return err == caf::sec::request_receiver_down || err == caf::sec::request_timeout;
+}
+
 /// Sends `msg` as a request to the mailbox of `user` and hands the reply to `on_reply`
-/// (a handler taking the reply's types) or the failure to `on_error`.
+/// (a handler taking the reply's types) or the failure to `on_error`. `timeout` applies
+/// to mailboxes on this node; those elsewhere always get remote_request.
 template <class Self, class OnReply, class OnError>
 void request_mailbox(Self* self, mailbox_router& router, const std::string& user,
                      caf::message msg, OnReply on_reply, OnError on_error,
                      caf::duration timeout = local_request,
-                     int attempts = 2) {
+                     int attempts = 3) {
   resolve_mailbox(
     self, router, user,
     [self, &router, user, msg, on_reply, on_error, timeout, attempts](caf::actor mb) mutable {
-      self->request(mb, timeout, msg)
+      // A caller's own (finite) timeout is a long poll's: it holds across nodes too.
+      auto wait = mb.node() == self->node() || timeout.valid() ? timeout : remote_request;
+      self->request(mb, wait, msg)
         .then(on_reply, [self, &router, user, msg, on_reply, on_error, timeout,
                          attempts](caf::error& err) mutable {
-          if (attempts > 1 && err == caf::sec::request_receiver_down) {
+          if (attempts > 1 && mailbox_gone(err)) {
             router.forget(user);
             request_mailbox(self, router, user, std::move(msg), std::move(on_reply),
                             std::move(on_error), timeout, attempts - 1);

@@ -34,6 +34,13 @@ struct mailbox_snapshot {
   std::vector<mailbox_item> delivered;  // recent tombstones not yet read, for receipts
 };
 
+/// Every row of one owner's mailbox, to copy it to another node (tombstones included:
+/// they carry the dedup state and the receipt state).
+struct mailbox_copy {
+  std::vector<mailbox_item> messages;
+  std::vector<mailbox_item> receipts;
+};
+
 struct user_record {
   std::string user;
   std::string key;  // raw Ed25519 public key
@@ -80,6 +87,11 @@ typename Inspector::result_type inspect(Inspector& f, mailbox_snapshot& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, mailbox_copy& x) {
+  return f(caf::meta::type_name("mailbox_copy"), x.messages, x.receipts);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, user_record& x) {
   return f(caf::meta::type_name("user_record"), x.user, x.key, x.created, x.last_seen);
 }
@@ -106,12 +118,13 @@ CAF_BEGIN_TYPE_ID_BLOCK(parley_actors, caf::id_block::parley_runtime::end)
   CAF_ADD_TYPE_ID(parley_actors, (std::vector<parley::mailbox_item>))
   CAF_ADD_TYPE_ID(parley_actors, (parley::stored_ref))
   CAF_ADD_TYPE_ID(parley_actors, (parley::mailbox_snapshot))
+  CAF_ADD_TYPE_ID(parley_actors, (parley::mailbox_copy))
+  CAF_ADD_TYPE_ID(parley_actors, (parley::receipt_status))
   CAF_ADD_TYPE_ID(parley_actors, (parley::user_record))
   CAF_ADD_TYPE_ID(parley_actors, (std::vector<parley::user_record>))
   CAF_ADD_TYPE_ID(parley_actors, (parley::presence_info))
   CAF_ADD_TYPE_ID(parley_actors, (parley::login_reply))
   CAF_ADD_TYPE_ID(parley_actors, (parley::confirm_request))
-  CAF_ADD_TYPE_ID(parley_actors, (std::vector<std::string>))
   CAF_ADD_TYPE_ID(parley_actors, (std::vector<int64_t>))
 
   // mailbox
@@ -132,6 +145,10 @@ CAF_BEGIN_TYPE_ID_BLOCK(parley_actors, caf::id_block::parley_runtime::end)
   CAF_ADD_ATOM(parley_actors, parley, load_users_atom, "loadusers")
   CAF_ADD_ATOM(parley_actors, parley, touch_atom, "touch")
   CAF_ADD_ATOM(parley_actors, parley, expire_atom, "expire")
+  CAF_ADD_ATOM(parley_actors, parley, dump_atom, "dump")
+  CAF_ADD_ATOM(parley_actors, parley, merge_atom, "merge")
+  CAF_ADD_ATOM(parley_actors, parley, drop_atom, "drop")
+  CAF_ADD_ATOM(parley_actors, parley, owners_atom, "owners")
   // directory
   CAF_ADD_ATOM(parley_actors, parley, login_atom, "login")
   CAF_ADD_ATOM(parley_actors, parley, presence_atom, "presence")
@@ -139,6 +156,11 @@ CAF_BEGIN_TYPE_ID_BLOCK(parley_actors, caf::id_block::parley_runtime::end)
   CAF_ADD_ATOM(parley_actors, parley, key_atom, "key")
   CAF_ADD_ATOM(parley_actors, parley, seen_atom, "seen")
   CAF_ADD_ATOM(parley_actors, parley, session_of_atom, "sessionof")
+  CAF_ADD_ATOM(parley_actors, parley, lookup_user_atom, "lookupuser")
+  CAF_ADD_ATOM(parley_actors, parley, adopt_user_atom, "adoptuser")
+  // cluster
+  CAF_ADD_ATOM(parley_actors, parley, retry_atom, "retry")
+  CAF_ADD_ATOM(parley_actors, parley, membership_name, "membership")
   // session
   CAF_ADD_ATOM(parley_actors, parley, replaced_atom, "replaced")
   CAF_ADD_ATOM(parley_actors, parley, closed_atom, "closed")

@@ -4,6 +4,7 @@
 #include <caf/event_based_actor.hpp>
 
 #include "actors/directory.hpp"
+#include "actors/handoff.hpp"
 #include "actors/store.hpp"
 #include "runtime/config.hpp"
 #include "runtime/supervisor.hpp"
@@ -69,10 +70,42 @@ caf::actor start_node_tree(caf::actor_system& sys, const node_tree_settings& set
                         return start_store(sup, s, metrics, detached);
                       },
                       child_kind::permanent});
-  children.push_back({"directory", [](caf::local_actor* sup) { return start_directory(sup); },
+  auto cluster = settings.cluster;
+  children.push_back({"directory",
+                      [cluster](caf::local_actor* sup) { return start_directory(sup, cluster); },
                       child_kind::permanent});
-  children.push_back(mailboxes_spec(settings.mailbox, metrics));
+  auto mailbox = settings.mailbox;
+  mailbox.cluster = cluster;
+  children.push_back(mailboxes_spec(mailbox, metrics));
   children.push_back(sessions_spec(metrics));
+  if (settings.membership && cluster) {
+    auto m = *settings.membership;
+    m.view = cluster;
+    auto* system = &sys;
+    m.services = [system] {
+      std::map<std::string, caf::actor> out;
+      for (caf::atom_value name : std::initializer_list<caf::atom_value>{
+             store_name::value, directory_name::value, mailboxes_name::value})
+        if (auto h = registered(*system, name))
+          out.emplace(to_string(name), std::move(h));
+      return out;
+    };
+    m.load = [metrics] {
+      return std::make_pair(metrics->sessions.value(), metrics->mailboxes.value());
+    };
+    children.push_back({"membership",
+                        [m](caf::local_actor* sup) {
+                          auto h = spawn_membership(sup, m);
+                          register_as(sup->system(), membership_name::value, h);
+                          return h;
+                        },
+                        child_kind::permanent});
+    children.push_back({"handoff",
+                        [cluster, metrics](caf::local_actor* sup) {
+                          return start_handoff(sup, cluster, metrics);
+                        },
+                        child_kind::permanent});
+  }
   supervisor_flags flags;
   flags.name = "node";
   flags.intensity = {5, std::chrono::seconds{10}};
@@ -85,7 +118,7 @@ caf::actor start_node_tree(caf::actor_system& sys, const node_tree_settings& set
 void unregister_node_tree(caf::actor_system& sys) {
   for (caf::atom_value name : std::initializer_list<caf::atom_value>{
          store_name::value, directory_name::value, mailboxes_name::value,
-                    sessions_name::value, node_name::value})
+         sessions_name::value, membership_name::value, node_name::value})
     sys.registry().erase(name);
 }
 

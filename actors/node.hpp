@@ -6,7 +6,9 @@
 //    |- store       SQLite writer, detached                         permanent
 //    |- directory   users, keys, presence                           permanent
 //    |- mailboxes   supervisor of mailbox:<user>, started on demand  permanent
-//    `- sessions    supervisor of session:<user>, one per connection permanent
+//    |- sessions    supervisor of session:<user>, one per connection permanent
+//    |- membership  mesh join, heartbeats, node up/down (clustered)  permanent
+//    `- handoff     keeps data where the hash ring says              permanent
 //
 // Each is registered in the actor system's registry under its name, so that a restarted
 // child is found again by everyone who looks it up.
@@ -15,8 +17,11 @@
 #include <caf/actor_system.hpp>
 
 #include "actors/mailbox.hpp"
+#include <optional>
+
 #include "actors/node_metrics.hpp"
 #include "runtime/config.hpp"
+#include "runtime/membership.hpp"
 
 namespace parley {
 
@@ -26,6 +31,11 @@ struct node_tree_settings {
   /// The store runs on its own thread; unit tests on CAF's deterministic scheduler
   /// turn that off.
   bool store_detached = true;
+  /// Where users are placed; null for a node of its own (unit tests).
+  cluster_view* cluster = nullptr;
+  /// Present when the node joins a mesh: membership is then part of the tree. Services
+  /// and load are filled in by start_node_tree.
+  std::optional<membership_settings> membership;
 };
 
 /// Spawns the node supervisor with its children; returns it (registered as "node").

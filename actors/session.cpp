@@ -1,9 +1,13 @@
 #include "actors/session.hpp"
 
+#include <map>
+#include <memory>
+
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 
 #include "actors/mailbox_router.hpp"
+#include "actors/placement.hpp"
 #include "runtime/clock.hpp"
 #include "runtime/logging.hpp"
 #include "runtime/token_bucket.hpp"
@@ -15,6 +19,7 @@ namespace {
 
 constexpr auto directory_timeout = std::chrono::seconds{10};
 constexpr auto reattach_delay = std::chrono::milliseconds{50};
+constexpr auto reregister_delay = std::chrono::milliseconds{100};
 constexpr int64_t seen_report_interval_ms = 10'000;
 
 } // namespace
@@ -34,6 +39,7 @@ struct session_state {
   token_bucket limiter;
   mailbox_router router;
   caf::actor own_mailbox;
+  caf::actor own_directory;  // the directory that knows this session is online
   int64_t last_frame_ms = 0;
   int64_t last_reported_ms = 0;
 };
@@ -42,8 +48,9 @@ namespace {
 
 using self_ptr = caf::stateful_actor<session_state>*;
 
-caf::actor directory_of(self_ptr self) {
-  return registered(self->system(), directory_name::value);
+// The directory serving `user`: on the user's primary node.
+caf::actor directory_of(self_ptr self, const std::string& user) {
+  return directory_for(self->system(), self->state.settings.cluster, user);
 }
 
 void send_error(self_ptr self, std::string id, const caf::error& err) {
@@ -61,7 +68,7 @@ void send_error(self_ptr self, std::string id, const caf::error& err) {
 
 void report_seen(self_ptr self) {
   auto& st = self->state;
-  if (auto dir = directory_of(self))
+  if (auto dir = directory_of(self, st.args.user))
     self->send(dir, seen_atom_v, st.args.user, st.last_frame_ms);
   st.last_reported_ms = st.last_frame_ms;
 }
@@ -121,23 +128,74 @@ void handle_send(self_ptr self, send_request& req) {
     self, st.router, to, caf::make_message(deliver_atom_v, std::move(item)),
     [self, id, arrived_ns](int64_t ts) {
       auto& st = self->state;
-      st.args.link->send(ack_frame{id, ts});
+      // Counted before the client hears of it: whoever reads the ack then sees the count.
       st.metrics->messages_acked.inc();
       st.metrics->ack_latency.observe(std::chrono::nanoseconds{steady_ns() - arrived_ns});
+      st.args.link->send(ack_frame{id, ts});
     },
     [self, id](caf::error& err) { send_error(self, id, err); });
 }
 
-// `on_reply` takes the directory's answer; failures become error frames for `id`.
+// `on_reply` takes the answer of `user`'s directory; failures become error frames for `id`.
 template <class OnReply>
-void ask_directory(self_ptr self, const std::string& id, caf::message msg, OnReply on_reply) {
-  auto dir = directory_of(self);
+void ask_directory(self_ptr self, const std::string& id, const std::string& user,
+                   caf::message msg, OnReply on_reply) {
+  auto dir = directory_of(self, user);
   if (!dir) {
     send_error(self, id, caf::make_error(errc::unavailable, "directory not running"));
     return;
   }
   self->request(dir, directory_timeout, std::move(msg))
     .then(std::move(on_reply), [self, id](caf::error& err) { send_error(self, id, err); });
+}
+
+// Users are watched at their own directories, which may sit on different nodes: one
+// request per directory, `ok` once all agreed.
+void subscribe(self_ptr self, const subscribe_request& req) {
+  std::map<caf::actor, std::vector<std::string>> by_directory;
+  for (const auto& user : req.users) {
+    auto dir = directory_of(self, user);
+    if (!dir) {
+      send_error(self, req.id, caf::make_error(errc::unavailable, "directory not reachable"));
+      return;
+    }
+    by_directory[dir].push_back(user);
+  }
+  auto pending = std::make_shared<size_t>(by_directory.size());
+  auto failed = std::make_shared<bool>(false);
+  auto me = caf::actor_cast<caf::actor>(self);
+  for (auto& [dir, users] : by_directory)
+    self->request(dir, directory_timeout, subscribe_atom_v, users, me)
+      .then(
+        [self, pending, failed, id = req.id]() {
+          if (--*pending == 0 && !*failed)
+            self->state.args.link->send(ok_frame{id});
+        },
+        [self, failed, id = req.id](caf::error& err) {
+          if (!*failed)
+            send_error(self, id, err);
+          *failed = true;
+        });
+}
+
+// Tells the directory that serves our user (after a failover: a new one) that we are
+// online, so that presence and `replaced` work wherever the user's record lives now.
+void register_online(self_ptr self) {
+  auto& st = self->state;
+  auto dir = directory_of(self, st.args.user);
+  if (!dir || dir == st.own_directory)
+    return;
+  st.own_directory = dir;
+  self->monitor(dir);
+  self->request(dir, directory_timeout, login_atom_v, st.args.user, std::string{},
+                caf::actor_cast<caf::actor>(self))
+    .then([](login_reply&) {},
+          [self](caf::error& err) {
+            SPDLOG_LOGGER_DEBUG(logs::session(), "event=register_failed user={} err={}",
+                                self->state.args.user, self->system().render(err));
+            self->state.own_directory = nullptr;
+            self->delayed_send(self, reregister_delay, login_atom_v);
+          });
 }
 
 caf::behavior running(self_ptr self) {
@@ -153,7 +211,7 @@ caf::behavior running(self_ptr self) {
     [self](presence_request& req) {
       if (!admit(self, req.id))
         return;
-      ask_directory(self, req.id, caf::make_message(presence_atom_v, req.user),
+      ask_directory(self, req.id, req.user, caf::make_message(presence_atom_v, req.user),
                                    [self, id = req.id](presence_info& p) {
                                      self->state.args.link->send(
                                        presence_frame{id, p.user, p.online, p.last_seen});
@@ -162,14 +220,12 @@ caf::behavior running(self_ptr self) {
     [self](subscribe_request& req) {
       if (!admit(self, req.id))
         return;
-      ask_directory(
-        self, req.id, caf::make_message(subscribe_atom_v, req.users, caf::actor_cast<caf::actor>(self)),
-        [self, id = req.id]() { self->state.args.link->send(ok_frame{id}); });
+      subscribe(self, req);
     },
     [self](key_request& req) {
       if (!admit(self, req.id))
         return;
-      ask_directory(self, req.id, caf::make_message(key_atom_v, req.user),
+      ask_directory(self, req.id, req.user, caf::make_message(key_atom_v, req.user),
                                  [self, id = req.id, user = req.user](std::string& key) {
                                    self->state.args.link->send(key_frame{id, user, key});
                                  });
@@ -191,6 +247,8 @@ caf::behavior running(self_ptr self) {
     },
     [self](seen_atom) { return self->state.last_frame_ms; },
     [self](attach_atom) { attach_to_mailbox(self); },
+    [self](login_atom) { register_online(self); },
+    [self](view_changed_atom, uint64_t) { register_online(self); },
     [self](replaced_atom) {
       auto& link = self->state.args.link;
       link->send(error_frame{{}, errc::replaced, "logged in elsewhere"});
@@ -247,15 +305,21 @@ caf::behavior session(caf::stateful_actor<session_state>* self, session_args arg
   self->set_down_handler([self](caf::down_msg& msg) {
     auto& st = self->state;
     if (st.own_mailbox && msg.source == st.own_mailbox.address()) {
-      // Our mailbox crashed and is being restarted: attach to the new one.
+      // Our mailbox crashed and is being restarted, or moved to another node, or its
+      // node died: attach to the one that serves us now.
       st.own_mailbox = nullptr;
       st.router.forget(st.args.user);
       self->delayed_send(self, reattach_delay, attach_atom_v);
     }
+    if (st.own_directory && msg.source == st.own_directory.address()) {
+      st.own_directory = nullptr;
+      self->delayed_send(self, reregister_delay, login_atom_v);
+    }
   });
   // Frames that arrive before the directory answers wait for `running`.
   self->set_default_handler(caf::skip);
-  auto dir = directory_of(self);
+  st.router.use(st.settings.cluster);
+  auto dir = directory_of(self, st.args.user);
   if (!dir) {
     st.args.link->send(error_frame{{}, errc::unavailable, "directory not running"});
     self->quit();
@@ -263,7 +327,11 @@ caf::behavior session(caf::stateful_actor<session_state>* self, session_args arg
   }
   self->request(dir, directory_timeout, login_atom_v, st.args.user, st.args.key,
                 caf::actor_cast<caf::actor>(self))
-    .then([self](login_reply& reply) { logged_in(self, reply); },
+    .then([self, dir](login_reply& reply) {
+            self->state.own_directory = dir;
+            self->monitor(dir);
+            logged_in(self, reply);
+          },
           [self](caf::error& err) {
             auto code = code_of(err);
             auto& link = self->state.args.link;

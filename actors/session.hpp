@@ -15,6 +15,7 @@
 #include <caf/stateful_actor.hpp>
 
 #include "actors/messages.hpp"
+#include "runtime/cluster_view.hpp"
 #include "actors/node_metrics.hpp"
 
 namespace parley {
@@ -23,6 +24,7 @@ struct session_state;
 
 struct session_settings {
   std::string node_id;
+  const cluster_view* cluster = nullptr;  // none: everything is on this node
   double frames_per_second = 2000;  // sustained rate limit per session
   double frame_burst = 4000;
 };

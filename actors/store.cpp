@@ -12,6 +12,7 @@
 #include "actors/mailbox_queue.hpp"
 #include "persistence/checkpointer.hpp"
 #include "persistence/mailbox_store.hpp"
+#include "persistence/replica_store.hpp"
 #include "persistence/sqlite_db.hpp"
 #include "persistence/user_store.hpp"
 #include "runtime/clock.hpp"
@@ -47,8 +48,24 @@ struct touch_op {
   std::string user;
   int64_t last_seen;
 };
+// A replica's changes, addressed by the message's identity.
+struct keyed_op {
+  bool erase_receipt;  // false: raise a message's status
+  std::string owner, peer, group, id;
+  int status;
+};
+struct merge_op {
+  std::string owner;
+  mailbox_dump copy;
+  caf::response_promise promise;
+};
+struct drop_op {
+  std::string owner;
+  caf::response_promise promise;
+};
 
-using write_op = std::variant<append_op, status_op, erase_op, put_user_op, touch_op>;
+using write_op = std::variant<append_op, status_op, erase_op, put_user_op, touch_op, keyed_op,
+                              merge_op, drop_op>;
 
 mailbox_row to_row(const std::string& owner, const mailbox_item& item) {
   mailbox_row r;
@@ -86,6 +103,7 @@ struct store_state {
   std::unique_ptr<sqlite_db> db;
   std::optional<mailbox_store> mailboxes;
   std::optional<user_store> users;
+  std::optional<replica_store> copies;
   std::vector<write_op> batch;
   bool flush_queued = false;
   std::unique_ptr<checkpointer> checkpoints;
@@ -123,6 +141,21 @@ caf::error apply(store_state& st, write_op& op, reply_list& replies) {
         return st.mailboxes->set_status(w.seq, w.status);
       } else if constexpr (std::is_same_v<T, erase_op>) {
         return st.mailboxes->erase_receipt(w.seq);
+      } else if constexpr (std::is_same_v<T, keyed_op>) {
+        return w.erase_receipt
+                 ? st.copies->erase_receipt(w.owner, w.peer, w.group, w.id, w.status)
+                 : st.copies->raise_status(w.owner, w.peer, w.group, w.id, w.status);
+      } else if constexpr (std::is_same_v<T, merge_op>) {
+        auto changed = st.copies->merge(w.owner, w.copy);
+        if (!changed)
+          return std::move(changed.error());
+        replies.emplace_back(std::move(w.promise), caf::make_message(*changed));
+        return caf::none;
+      } else if constexpr (std::is_same_v<T, drop_op>) {
+        if (auto err = st.copies->drop(w.owner))
+          return err;
+        replies.emplace_back(std::move(w.promise), caf::make_message());
+        return caf::none;
       } else if constexpr (std::is_same_v<T, put_user_op>) {
         if (auto err = st.users->put(w.row))
           return err;
@@ -141,6 +174,10 @@ void fail_all(std::vector<write_op>& ops, const caf::error& err) {
       a->promise.deliver(err);
     else if (auto* u = std::get_if<put_user_op>(&op))
       u->promise.deliver(err);
+    else if (auto* m = std::get_if<merge_op>(&op))
+      m->promise.deliver(err);
+    else if (auto* d = std::get_if<drop_op>(&op))
+      d->promise.deliver(err);
   }
 }
 
@@ -214,14 +251,17 @@ caf::behavior store(caf::stateful_actor<store_state>* self, store_settings setti
   st.db = std::move(*db);
   auto mailboxes = mailbox_store::open(*st.db);
   auto users = user_store::open(*st.db);
-  if (!mailboxes || !users) {
-    auto err = !mailboxes ? mailboxes.error() : users.error();
+  // The copies' statements address the tables the mailbox store creates.
+  auto copies = replica_store::open(*st.db);
+  if (!mailboxes || !users || !copies) {
+    auto err = !mailboxes ? mailboxes.error() : !users ? users.error() : copies.error();
     SPDLOG_LOGGER_ERROR(logs::store(), "event=schema_failed err={}", self->system().render(err));
     self->quit(err);
     return {};
   }
   st.mailboxes = std::move(*mailboxes);
   st.users = std::move(*users);
+  st.copies = std::move(*copies);
   st.checkpoints = std::make_unique<checkpointer>(settings.database, checkpoint_pause);
   if (auto waiting = st.mailboxes->count_waiting())
     SPDLOG_LOGGER_INFO(logs::store(), "event=opened file={} waiting={}",
@@ -252,6 +292,50 @@ caf::behavior store(caf::stateful_actor<store_state>* self, store_settings setti
     },
     [self](touch_atom, const std::string& user, int64_t last_seen) {
       buffer(self, touch_op{user, last_seen});
+    },
+    [self](status_atom, std::string& owner, std::string& peer, std::string& group,
+           std::string& id, receipt_status status) {
+      buffer(self, keyed_op{false, std::move(owner), std::move(peer), std::move(group),
+                            std::move(id), static_cast<int>(status)});
+    },
+    [self](erase_atom, std::string& owner, std::string& peer, std::string& group,
+           std::string& id, receipt_status status) {
+      buffer(self, keyed_op{true, std::move(owner), std::move(peer), std::move(group),
+                            std::move(id), static_cast<int>(status)});
+    },
+    [self](dump_atom, const std::string& owner) -> caf::result<mailbox_copy> {
+      flush(self);
+      auto dump = self->state.copies->dump(owner);
+      if (!dump)
+        return std::move(dump.error());
+      mailbox_copy out;
+      for (auto& r : dump->messages)
+        out.messages.push_back(to_item(std::move(r)));
+      for (auto& r : dump->receipts)
+        out.receipts.push_back(to_item(std::move(r)));
+      return out;
+    },
+    [self](merge_atom, const std::string& owner, const mailbox_copy& copy) {
+      mailbox_dump rows;
+      for (const auto& m : copy.messages)
+        rows.messages.push_back(to_row(owner, m));
+      for (const auto& r : copy.receipts)
+        rows.receipts.push_back(to_row(owner, r));
+      auto promise = self->make_response_promise();
+      buffer(self, merge_op{owner, std::move(rows), promise});
+      return promise;
+    },
+    [self](drop_atom, const std::string& owner) {
+      auto promise = self->make_response_promise();
+      buffer(self, drop_op{owner, promise});
+      return promise;
+    },
+    [self](owners_atom) -> caf::result<std::vector<std::string>> {
+      flush(self);
+      auto owners = self->state.copies->owners();
+      if (!owners)
+        return std::move(owners.error());
+      return std::move(*owners);
     },
     [self](caf::flush_atom) { flush(self); },
     [self](load_atom, const std::string& owner) -> caf::result<mailbox_snapshot> {

@@ -62,20 +62,34 @@ void admin_port::handle(const std::shared_ptr<http_connection>& conn, http_reque
 }
 
 std::string admin_port::cluster_json() const {
-  auto me = identity_();
+  auto snap = cluster_.current();
   auto value = [&](const char* name) {
     return static_cast<int64_t>(metrics_.value(name).value_or(0));
   };
-  boost::json::object node{{"id", me.id},
-                           {"client", me.client},
-                           {"admin", me.admin},
-                           {"cluster", me.cluster},
-                           {"status", "up"},
-                           {"sessions", value("parley_sessions")},
-                           {"mailboxes", value("parley_mailboxes")}};
-  boost::json::object out{{"self", me.id},
-                          {"nodes", boost::json::array{node}},
-                          {"alarms", boost::json::array{}}};
+  boost::json::array nodes;
+  boost::json::array alarms;
+  for (const auto& m : snap->members()) {
+    bool self = snap->is_local(m.info.id);
+    nodes.push_back(boost::json::object{
+      {"id", m.info.id},
+      {"client", m.info.client},
+      {"admin", m.info.admin},
+      {"cluster", m.info.cluster},
+      {"status", m.up ? "up" : "down"},
+      {"sessions", self ? value("parley_sessions") : m.info.sessions},
+      {"mailboxes", self ? value("parley_mailboxes") : m.info.mailboxes}});
+    if (!m.up)
+      alarms.push_back(boost::json::object{{"alarm", "node_down"},
+                                           {"node", m.info.id},
+                                           {"since", m.changed_ms}});
+  }
+  if (snap->up_count() < snap->replicas())
+    alarms.push_back(boost::json::object{
+      {"alarm", "under_replicated"},
+      {"message", "fewer live nodes than --replicas: acked data has fewer copies"}});
+  boost::json::object out{{"self", snap->self()},
+                          {"nodes", std::move(nodes)},
+                          {"alarms", std::move(alarms)}};
   return boost::json::serialize(out);
 }
 

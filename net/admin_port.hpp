@@ -9,25 +9,19 @@
 #include <caf/actor_system.hpp>
 
 #include "net/http_server.hpp"
+#include "runtime/cluster_view.hpp"
 #include "runtime/metrics.hpp"
 
 namespace parley {
 
-struct node_identity {
-  std::string id;
-  std::string client;   // HOST:PORT as bound
-  std::string admin;
-  std::string cluster;
-};
-
 class admin_port : public http_handler {
 public:
   admin_port(caf::actor_system& sys, metrics_registry& metrics, bool fault_injection,
-             std::function<node_identity()> identity, std::function<bool()> serving)
+             const cluster_view& cluster, std::function<bool()> serving)
     : sys_(sys),
       metrics_(metrics),
       fault_injection_(fault_injection),
-      identity_(std::move(identity)),
+      cluster_(cluster),
       serving_(std::move(serving)) {}
 
   void handle(const std::shared_ptr<http_connection>& conn, http_request&& req) override;
@@ -39,7 +33,7 @@ private:
   caf::actor_system& sys_;
   metrics_registry& metrics_;
   bool fault_injection_;
-  std::function<node_identity()> identity_;
+  const cluster_view& cluster_;
   std::function<bool()> serving_;
 };
 

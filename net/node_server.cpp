@@ -10,6 +10,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/io/middleman.hpp>
 #include <caf/send.hpp>
 
 #include "actors/messages.hpp"
@@ -26,11 +27,17 @@ namespace parley {
 namespace {
 
 constexpr auto stop_deadline = std::chrono::seconds{4};
+constexpr auto publish_deadline = std::chrono::seconds{5};
 
 class node_config : public caf::actor_system_config {
 public:
   node_config() {
     parley::add_message_types(*this);
+    load<caf::io::middleman>();
+    // CAF notices a dead peer at once when its connection breaks (SIGKILL), but a hung
+    // one only through heartbeats; without them a partition waits for TCP timeouts.
+    set("middleman.heartbeat-interval", caf::timespan{std::chrono::milliseconds{500}});
+    set("middleman.connection-timeout", caf::timespan{std::chrono::seconds{5}});
     // One worker: on this 2-core machine the store and the Asio thread take the rest, and
     // every extra worker mostly adds wake-ups between threads (docs/benchmarks.md).
     set("scheduler.max-threads", size_t{1});
@@ -56,27 +63,21 @@ int run_node(const node_settings& settings, const std::string& secret) {
   node_metrics metrics{registry};
   authority auth{secret};
 
-  node_tree_settings tree;
-  tree.store = settings.store;
-  auto node = start_node_tree(sys, tree, &metrics);
-  std::promise<caf::error> tree_down;
-  auto tree_result = tree_down.get_future();
-  node->attach_functor([&tree_down](const caf::error& reason) { tree_down.set_value(reason); });
-
   boost::asio::io_context io{1};
-  std::string client_url;
-  gateway_context gateway{sys, metrics, auth, session_settings{settings.id},
-                          [&client_url] { return std::vector<std::string>{client_url}; }};
-  client_port client_handler{gateway};
   std::atomic<bool> serving{false};
-  endpoint client_at;
-  endpoint admin_at;
-  admin_port admin_handler{sys, registry, settings.fault_injection,
-                           [&] {
-                             return node_identity{settings.id, client_at.to_string(),
-                                                  admin_at.to_string(),
-                                                  settings.cluster.listen.to_string()};
-                           },
+  member_info self_info{settings.id, {}, {}, settings.cluster.listen.to_string(), {}, 0, 0};
+  cluster_view cluster{cluster_snapshot::single(self_info, settings.cluster.replicas)};
+  session_settings sessions{settings.id};
+  sessions.cluster = &cluster;
+  gateway_context gateway{sys, metrics, auth, sessions, [&cluster] {
+                            std::vector<std::string> urls;
+                            for (const auto& m : cluster.current()->members())
+                              if (m.up)
+                                urls.push_back("ws://" + m.info.client + "/v1/ws");
+                            return urls;
+                          }};
+  client_port client_handler{gateway};
+  admin_port admin_handler{sys, registry, settings.fault_injection, cluster,
                            [&serving] { return serving.load(); }};
 
   auto open = [&](const endpoint& at, http_handler& handler) {
@@ -93,18 +94,57 @@ int run_node(const node_settings& settings, const std::string& secret) {
   };
   auto client_listener = open(settings.client, client_handler);
   auto admin_listener = client_listener ? open(settings.admin, admin_handler) : nullptr;
-  if (!client_listener || !admin_listener) {
+  if (!client_listener || !admin_listener)
+    return 2;
+  auto client_at = client_listener->local();
+  auto admin_at = admin_listener->local();
+  self_info.client = client_at.to_string();
+  self_info.admin = admin_at.to_string();
+  cluster.publish(cluster_snapshot::single(self_info, settings.cluster.replicas));
+
+  // The tree, with membership publishing itself on the cluster port.
+  auto published = std::make_shared<std::promise<uint16_t>>();
+  auto published_port = published->get_future();
+  auto published_once = std::make_shared<std::atomic<bool>>(false);
+  membership_settings mesh;
+  mesh.self = self_info;
+  mesh.seeds = settings.cluster.seeds;
+  mesh.listen = settings.cluster.listen;
+  mesh.replicas = settings.cluster.replicas;
+  mesh.middleman = sys.middleman().actor_handle();
+  mesh.on_published = [published, published_once](uint16_t port) {
+    if (!published_once->exchange(true))
+      published->set_value(port);
+  };
+  node_tree_settings tree;
+  tree.store = settings.store;
+  tree.cluster = &cluster;
+  tree.membership = mesh;
+  auto node = start_node_tree(sys, tree, &metrics);
+  std::promise<caf::error> tree_down;
+  auto tree_result = tree_down.get_future();
+  node->attach_functor([&tree_down](const caf::error& reason) { tree_down.set_value(reason); });
+  auto stop_tree = [&] {
     caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
-    tree_result.wait_for(stop_deadline);
+    if (tree_result.wait_for(stop_deadline) != std::future_status::ready)
+      SPDLOG_LOGGER_WARN(logs::node(), "event=stop_slow");
+  };
+  uint16_t cluster_port = 0;
+  if (published_port.wait_for(publish_deadline) == std::future_status::ready)
+    cluster_port = published_port.get();
+  if (cluster_port == 0) {
+    std::fprintf(stderr, "parley-node: --cluster: cannot listen on %s\n",
+                 settings.cluster.listen.to_string().c_str());
+    stop_tree();
     unregister_node_tree(sys);
     return 2;
   }
-  client_at = client_listener->local();
-  admin_at = admin_listener->local();
-  client_url = "ws://" + client_at.to_string() + "/v1/ws";
+  endpoint cluster_at{settings.cluster.listen.host, cluster_port};
+  // Kept up to date by the handoff actor from here on; set now so that /metrics is
+  // right from `ready` on.
+  metrics.cluster_nodes.set(static_cast<int64_t>(cluster.current()->up_count()));
   client_listener->start();
   admin_listener->start();
-  metrics.cluster_nodes.set(1);
 
   std::promise<int> stop_signal;
   auto stopped = stop_signal.get_future();
@@ -117,9 +157,10 @@ int run_node(const node_settings& settings, const std::string& secret) {
 
   print_line("listening client=" + client_at.to_string());
   print_line("listening admin=" + admin_at.to_string());
-  SPDLOG_LOGGER_INFO(logs::node(), "event=started id={} client={} admin={} data={}",
+  print_line("listening cluster=" + cluster_at.to_string());
+  SPDLOG_LOGGER_INFO(logs::node(), "event=started id={} client={} admin={} cluster={} data={}",
                      settings.id, client_at.to_string(), admin_at.to_string(),
-                     settings.data_dir.string());
+                     cluster_at.to_string(), settings.data_dir.string());
   serving = true;
   print_line("ready");
 
@@ -140,12 +181,8 @@ int run_node(const node_settings& settings, const std::string& secret) {
   serving = false;
   client_listener->stop();
   admin_listener->stop();
-  if (code == 0) {
-    // Sessions close their sockets with 1001, the store commits what it holds.
-    caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
-    if (tree_result.wait_for(stop_deadline) != std::future_status::ready)
-      SPDLOG_LOGGER_WARN(logs::node(), "event=stop_slow");
-  }
+  if (code == 0)
+    stop_tree();  // sessions close their sockets with 1001, the store commits its batch
   // Let the close frames leave, then stop the sockets.
   std::this_thread::sleep_for(std::chrono::milliseconds{100});
   io.stop();

@@ -6,6 +6,7 @@
 #include <caf/stateful_actor.hpp>
 
 #include "actors/mailbox_router.hpp"
+#include "actors/placement.hpp"
 #include "actors/messages.hpp"
 #include "net/json_codec.hpp"
 #include "runtime/base64.hpp"
@@ -53,7 +54,10 @@ struct exchange {
 
 template <class F>
 void in_actor(gateway_context& ctx, F f) {
-  ctx.sys.spawn([f = std::move(f)](rest_self self) mutable { f(self); });
+  ctx.sys.spawn([f = std::move(f), cluster = ctx.session.cluster](rest_self self) mutable {
+    self->state.router.use(cluster);
+    f(self);
+  });
 }
 
 std::optional<std::string> bearer_user(gateway_context& ctx, const http_request& req) {
@@ -65,7 +69,7 @@ std::optional<std::string> bearer_user(gateway_context& ctx, const http_request&
 }
 
 void note_activity(gateway_context& ctx, const std::string& user) {
-  if (auto dir = registered(ctx.sys, directory_name::value))
+  if (auto dir = directory_for(ctx.sys, ctx.session.cluster, user))
     caf::anon_send(dir, seen_atom_v, user, now_ms());
 }
 
@@ -96,7 +100,7 @@ void post_token(gateway_context& ctx, const exchange& ex) {
     return;
   }
   in_actor(ctx, [&ctx, ex, req, now](rest_self self) {
-    auto dir = registered(self->system(), directory_name::value);
+    auto dir = directory_for(self->system(), ctx.session.cluster, req.user);
     if (!dir) {
       ex.fail(errc::unavailable, "directory not running");
       return;
@@ -198,10 +202,12 @@ void post_receipt(gateway_context& ctx, const exchange& ex, const std::string& u
   });
 }
 
+// Asks the directory serving `user`.
 template <class Reply, class OnReply>
-void ask_directory(gateway_context& ctx, const exchange& ex, caf::message msg, OnReply on_reply) {
-  in_actor(ctx, [ex, msg, on_reply](rest_self self) {
-    auto dir = registered(self->system(), directory_name::value);
+void ask_directory(gateway_context& ctx, const exchange& ex, const std::string& user,
+                   caf::message msg, OnReply on_reply) {
+  in_actor(ctx, [&ctx, ex, user, msg, on_reply](rest_self self) {
+    auto dir = directory_for(self->system(), ctx.session.cluster, user);
     if (!dir) {
       ex.fail(errc::unavailable, "directory not running");
       return;
@@ -213,7 +219,7 @@ void ask_directory(gateway_context& ctx, const exchange& ex, caf::message msg, O
 }
 
 void get_key(gateway_context& ctx, const exchange& ex, const std::string& user) {
-  ask_directory<std::string>(ctx, ex, caf::make_message(key_atom_v, user),
+  ask_directory<std::string>(ctx, ex, user, caf::make_message(key_atom_v, user),
                              [ex, user](std::string& key) {
                                std::string body = "{\"user\":";
                                json::append_string(body, user);
@@ -225,7 +231,7 @@ void get_key(gateway_context& ctx, const exchange& ex, const std::string& user) 
 }
 
 void get_presence(gateway_context& ctx, const exchange& ex, const std::string& user) {
-  ask_directory<presence_info>(ctx, ex, caf::make_message(presence_atom_v, user),
+  ask_directory<presence_info>(ctx, ex, user, caf::make_message(presence_atom_v, user),
                                [ex](presence_info& p) {
                                  std::string body = "{\"user\":";
                                  json::append_string(body, p.user);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "persistence/mailbox_rows.hpp"
 #include "runtime/errors.hpp"
 
 namespace parley {
@@ -33,24 +34,6 @@ CREATE TABLE IF NOT EXISTS receipts (
 CREATE INDEX IF NOT EXISTS receipts_by_owner ON receipts(owner);
 )sql";
 
-constexpr const char* message_columns = "seq, owner, peer, grp, msg_id, status, ts, body, meta";
-constexpr const char* receipt_columns = "seq, owner, peer, grp, msg_id, status, ts, NULL, NULL";
-
-mailbox_row read_row(const sqlite_statement& st, int kind) {
-  mailbox_row r;
-  r.seq = st.column_int(0);
-  r.owner = st.column_text(1);
-  r.kind = kind;
-  r.peer = st.column_text(2);
-  r.group = st.column_text(3);
-  r.msg_id = st.column_text(4);
-  r.status = static_cast<int>(st.column_int(5));
-  r.ts = st.column_int(6);
-  r.body = st.column_text(7);
-  r.meta = st.column_text(8);
-  return r;
-}
-
 } // namespace
 
 caf::expected<mailbox_store> mailbox_store::open(sqlite_db& db) {
@@ -58,13 +41,11 @@ caf::expected<mailbox_store> mailbox_store::open(sqlite_db& db) {
     return err;
   mailbox_store s;
   s.db_ = &db;
-  std::string msg_cols = message_columns;
-  std::string rcpt_cols = receipt_columns;
-  std::pair<sqlite_statement*, std::string> statements[] = {
-    {&s.insert_message_, "INSERT OR IGNORE INTO messages(owner, peer, grp, msg_id, status, ts, "
-                         "body, meta) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"},
-    {&s.insert_receipt_, "INSERT INTO receipts(owner, peer, grp, msg_id, status, ts) "
-                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
+  std::string msg_cols = rows::message_columns;
+  std::string rcpt_cols = rows::receipt_columns;
+  auto err = db.prepare_all({
+    {&s.insert_message_, rows::insert_message},
+    {&s.insert_receipt_, rows::insert_receipt},
     {&s.find_, "SELECT " + msg_cols + " FROM messages WHERE owner = ?1 AND peer = ?2 AND "
                                       "grp = ?3 AND msg_id = ?4"},
     {&s.set_status_, "UPDATE messages SET status = ?2, body = NULL, meta = NULL WHERE seq = ?1"},
@@ -76,13 +57,9 @@ caf::expected<mailbox_store> mailbox_store::open(sqlite_db& db) {
     {&s.expire_receipts_, "DELETE FROM receipts WHERE ts < ?1"},
     {&s.count_, "SELECT (SELECT count(*) FROM messages WHERE status = 0) + "
                 "(SELECT count(*) FROM receipts)"},
-  };
-  for (auto& [target, sql] : statements) {
-    auto st = db.prepare(sql);
-    if (!st)
-      return std::move(st.error());
-    *target = std::move(*st);
-  }
+  });
+  if (err)
+    return err;
   return s;
 }
 
@@ -134,7 +111,7 @@ caf::error mailbox_store::read_rows(sqlite_statement& st, std::vector<mailbox_ro
       return std::move(more.error());
     if (!*more)
       return caf::none;
-    auto row = read_row(st, kind);
+    auto row = rows::read(st, kind);
     if (delivered && row.status == 1)
       delivered->push_back(std::move(row));
     else
@@ -174,7 +151,7 @@ caf::expected<std::optional<mailbox_row>> mailbox_store::find(const std::string&
     return std::move(found.error());
   std::optional<mailbox_row> row;
   if (*found)
-    row = read_row(find_, 0);
+    row = rows::read(find_, 0);
   find_.reset();  // an unfinished statement would hold a read snapshot open
   return row;
 }

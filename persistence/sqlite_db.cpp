@@ -184,4 +184,15 @@ int64_t sqlite_db::last_insert_rowid() const {
   return sqlite3_last_insert_rowid(db_);
 }
 
+caf::error sqlite_db::prepare_all(
+  std::vector<std::pair<sqlite_statement*, std::string>> statements) {
+  for (auto& [target, sql] : statements) {
+    auto st = prepare(sql);
+    if (!st)
+      return std::move(st.error());
+    *target = std::move(*st);
+  }
+  return caf::none;
+}
+
 } // namespace parley

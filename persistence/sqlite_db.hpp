@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 #include <string_view>
 
 #include <caf/expected.hpp>
@@ -61,6 +63,8 @@ public:
 
   caf::error exec(const std::string& sql);
   caf::expected<sqlite_statement> prepare(const std::string& sql);
+  /// Prepares each (target, sql) pair into its target; the first failure is returned.
+  caf::error prepare_all(std::vector<std::pair<sqlite_statement*, std::string>> statements);
 
   caf::error begin();
   caf::error commit();

@@ -205,6 +205,14 @@ caf::behavior supervisor(supervisor_actor_type* self, supervisor_flags flags,
       }
       forget(self, id);
     },
+    [self](broadcast_atom, const caf::message& msg) {
+      auto& st = self->state;
+      for (const auto& [id, c] : st.children)
+        if (c.handle)
+          self->send(c.handle, msg);
+      for (const auto& [addr, name] : st.adopted)
+        self->send(caf::actor_cast<caf::actor>(addr), msg);
+    },
     [self](count_children_atom) -> uint64_t {
       return self->state.children.size() + self->state.adopted.size();
     },

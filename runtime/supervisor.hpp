@@ -21,6 +21,7 @@
 //                                                      as a temporary child
 //   (stop_child_atom, std::string id)                  stop a child, no restart
 //   (count_children_atom)              -> uint64_t
+//   (broadcast_atom, caf::message)                     send the message to every child
 
 #include <functional>
 #include <optional>

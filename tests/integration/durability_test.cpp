@@ -11,33 +11,6 @@ using std::chrono::milliseconds;
 
 class DurabilityTest : public NodeTest {
 protected:
-  // Sends `count` messages to `to` and returns their ids in ack order.
-  std::vector<std::string> send_acked(ws_test_client& from, const std::string& to, int count,
-                                      const std::string& prefix) {
-    for (int i = 0; i < count; ++i)
-      from.send_json(send_frame(prefix + std::to_string(i), to, "body " + std::to_string(i)));
-    std::vector<std::string> acked;
-    for (int i = 0; i < count; ++i) {
-      auto ack = from.recv_op("ack");
-      EXPECT_TRUE(ack) << "ack " << i;
-      if (!ack)
-        break;
-      acked.emplace_back((*ack)["id"].as_string());
-    }
-    return acked;
-  }
-
-  // Receives exactly `expected` in order, and nothing more.
-  void expect_messages(ws_test_client& c, const std::vector<std::string>& expected) {
-    for (size_t i = 0; i < expected.size(); ++i) {
-      auto msg = c.recv_op("msg");
-      ASSERT_TRUE(msg) << "missing message " << i << " of " << expected.size();
-      ASSERT_EQ((*msg)["id"], expected[i].c_str()) << "position " << i;
-    }
-    auto extra = c.recv_op("msg", milliseconds{300});
-    EXPECT_FALSE(extra) << bj::serialize(*extra);
-  }
-
   int crash(const std::string& actor) {
     auto body = bj::serialize(bj::object{{"kind", "crash_actor"}, {"actor", actor}});
     return http_call(node->admin_port(), "POST", "/v1/admin/fault", body).status;

@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/integration/message_checks.hpp"
 #include "tests/support/node_process.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/ws_test_client.hpp"
@@ -43,11 +44,6 @@ protected:
     EXPECT_EQ(welcome["op"], "welcome") << boost::json::serialize(welcome);
     tokens[user] = std::string{welcome["token"].as_string()};
     return c;
-  }
-
-  static boost::json::object send_frame(const std::string& id, const std::string& to,
-                                        const std::string& body) {
-    return {{"op", "send"}, {"id", id}, {"to", to}, {"body", body}};
   }
 
   temp_dir dir;

@@ -86,9 +86,14 @@ void node_process::start() {
   // `ready`, and a closed pipe would kill it.
   int out_fd = ::open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   int err_fd = ::open(log_file_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  auto port_flag = [&](const char* name, uint16_t known) {
+    auto port = opts_.keep_ports && starts_ > 1 ? known : 0;
+    return std::string{"--"} + name + "=127.0.0.1:" + std::to_string(port);
+  };
   std::vector<std::string> args{"--id=" + opts_.id, "--data=" + opts_.data.string(),
-                                "--client=127.0.0.1:0", "--admin=127.0.0.1:0",
-                                "--cluster=127.0.0.1:0"};
+                                port_flag("client", client_port_),
+                                port_flag("admin", admin_port_),
+                                port_flag("cluster", cluster_port_)};
   args.insert(args.end(), opts_.extra_flags.begin(), opts_.extra_flags.end());
   pid_ = spawn(args, out_fd, err_fd);
   ::close(out_fd);
@@ -104,6 +109,8 @@ void node_process::start() {
         client_port_ = port();
       else if (line.rfind("listening admin=", 0) == 0)
         admin_port_ = port();
+      else if (line.rfind("listening cluster=", 0) == 0)
+        cluster_port_ = port();
       else if (line == "ready")
         ready = true;
     }
@@ -144,6 +151,10 @@ void node_process::restart() {
   if (pid_ > 0)
     kill9();
   start();
+}
+
+std::string node_process::cluster_address() const {
+  return "127.0.0.1:" + std::to_string(cluster_port_);
 }
 
 std::string node_process::client_url() const {

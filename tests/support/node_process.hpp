@@ -23,6 +23,9 @@ public:
     std::string id = "n1";
     std::filesystem::path data;
     std::vector<std::string> extra_flags;  // e.g. "--enable-fault-injection"
+    /// A restart binds the ports of the first start again, as an operator's restart
+    /// with the same flags would (cluster peers look for the node where it was).
+    bool keep_ports = false;
   };
 
   explicit node_process(options opts);
@@ -41,6 +44,11 @@ public:
   pid_t pid() const { return pid_; }
   uint16_t client_port() const { return client_port_; }
   uint16_t admin_port() const { return admin_port_; }
+  uint16_t cluster_port() const { return cluster_port_; }
+  /// "127.0.0.1:PORT" of the cluster port, for other nodes' --join.
+  std::string cluster_address() const;
+  /// Flags for the next restart (the first start's ports stay if keep_ports).
+  void set_extra_flags(std::vector<std::string> flags) { opts_.extra_flags = std::move(flags); }
   std::string client_url() const;
   /// Everything the node wrote on stderr so far (its log).
   std::string log() const;
@@ -54,6 +62,7 @@ private:
   pid_t pid_ = -1;
   uint16_t client_port_ = 0;
   uint16_t admin_port_ = 0;
+  uint16_t cluster_port_ = 0;
   std::filesystem::path log_file_;
   int starts_ = 0;
 };

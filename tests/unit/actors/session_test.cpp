@@ -132,7 +132,7 @@ TEST_F(SessionTest, UnknownRecipientAndGroupsAreErrorsForThatId) {
 }
 
 TEST_F(SessionTest, RateLimitRejectsFramesBeyondTheBurst) {
-  session_settings tight{"n1", 1.0, 3.0};
+  session_settings tight{"n1", nullptr, 1.0, 3.0};
   auto alice = open("alice", std::string(32, 'k'), tight);
   for (int i = 0; i < 5; ++i)
     caf::anon_send(alice.session, ping_request{"p" + std::to_string(i)});

@@ -1,0 +1,55 @@
+#pragma once
+
+// Where a user's actors live: the node that is primary for the user's key hosts its
+// mailbox and its directory entry; the next nodes of the key's preference list hold
+// copies. These helpers turn a cluster snapshot into actor handles: this node's own
+// actors from the registry (they may have restarted since the snapshot), other nodes'
+// from what they announced.
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/duration.hpp>
+
+#include "actors/messages.hpp"
+#include "runtime/cluster_view.hpp"
+
+namespace parley {
+
+/// Requests between actors of one node carry no timeout: the receiver answers, or dies
+/// and CAF answers for it with an error. A timeout costs an entry in CAF's clock per
+/// request (a locked tree, kept until it fires), which at tens of thousands of messages
+/// a second cost a fifth of a core and grew the heap. Only waits that may legitimately
+/// stay unanswered (long polls) take one.
+inline const caf::duration local_request{caf::infinite};
+
+/// Requests to another node carry a timeout: a request to a node that died unanswered
+/// waits for it (CAF 0.17 does not fail requests to a lost node's proxies).
+inline const caf::duration remote_request{std::chrono::seconds{3}};
+
+/// The current snapshot, or a one-node cluster of "self" when there is no view (unit
+/// tests of single actors).
+std::shared_ptr<const cluster_snapshot> snapshot_of(const cluster_view* view);
+
+/// The well-known actor `name` on `node`: registered here, announced by a peer, or
+/// invalid when the node is down.
+caf::actor service_on(caf::actor_system& sys, const cluster_snapshot& snap,
+                      const std::string& node, caf::atom_value name);
+
+/// The directory serving `user` now.
+caf::actor directory_for(caf::actor_system& sys, const cluster_view* view,
+                         const std::string& user);
+
+/// The stores of the nodes that hold copies of `user`'s data besides this one, or
+/// nothing when this node is not the user's primary.
+std::vector<caf::actor> replica_stores(caf::actor_system& sys, const cluster_snapshot& snap,
+                                       const std::string& user);
+
+/// Whether this node serves `user` now.
+bool is_primary_here(const cluster_snapshot& snap, const std::string& user);
+
+} // namespace parley

@@ -1,0 +1,160 @@
+// A 3-node cluster of real processes: messages across nodes, and nothing acked lost when
+// a node is SIGKILLed, loses its data dir, or the whole cluster restarts (PROTOCOL.md 4).
+
+#include <filesystem>
+#include <set>
+
+#include "tests/integration/cluster_fixture.hpp"
+
+namespace parley::testing {
+namespace {
+
+namespace bj = boost::json;
+using std::chrono::milliseconds;
+
+TEST_F(ClusterTest, EveryNodeListsTheWholeMeshAndWelcomeNamesAllNodes) {
+  auto res = http_call(nodes[1]->admin_port(), "GET", "/v1/cluster");
+  auto view = bj::parse(res.body).as_object();
+  EXPECT_EQ(view["self"], "n2");
+  EXPECT_EQ(view["nodes"].as_array().size(), 3u);
+  ws_test_client c{nodes[2]->client_port()};
+  auto welcome = c.login("alice", keys_of("alice"));
+  ASSERT_EQ(welcome["op"], "welcome");
+  EXPECT_EQ(welcome["node"], "n3");
+  std::set<std::string> urls;
+  for (const auto& u : welcome["nodes"].as_array())
+    urls.insert(std::string{u.as_string()});
+  for (auto& n : nodes)
+    EXPECT_TRUE(urls.count(n->client_url())) << n->client_url();
+  auto metrics = http_call(nodes[0]->admin_port(), "GET", "/metrics").body;
+  EXPECT_NE(metrics.find("\nparley_cluster_nodes 3"), std::string::npos);
+}
+
+// alice and bob on different nodes, with bob's mailbox on the third one.
+TEST_F(ClusterTest, MessagesAndReceiptsCrossNodes) {
+  auto bob_name = user_with_primary("bob", "n3");
+  auto alice = login(0, "alice");
+  auto bob = login(1, bob_name);
+  alice->send_json(send_frame("m1", bob_name, "hello across"));
+  auto ack = alice->recv_op("ack");
+  ASSERT_TRUE(ack);
+  auto msg = bob->recv_op("msg");
+  ASSERT_TRUE(msg);
+  EXPECT_EQ((*msg)["from"], "alice");
+  EXPECT_EQ((*msg)["body"], "hello across");
+  EXPECT_EQ((*msg)["ts"], (*ack)["ts"]);
+  bob->send_json({{"op", "delivered"}, {"from", "alice"}, {"id", "m1"}});
+  auto delivered = alice->recv_op("receipt");
+  ASSERT_TRUE(delivered);
+  EXPECT_EQ((*delivered)["status"], "delivered");
+  EXPECT_EQ((*delivered)["to"], bob_name.c_str());
+  bob->send_json({{"op", "read"}, {"from", "alice"}, {"id", "m1"}});
+  auto read = alice->recv_op("receipt");
+  ASSERT_TRUE(read);
+  EXPECT_EQ((*read)["status"], "read");
+  // Presence and keys are answered by bob's node of record, wherever asked.
+  alice->send_json({{"op", "presence"}, {"id", "p"}, {"user", bob_name}});
+  auto p = alice->recv_op("ok");
+  ASSERT_TRUE(p);
+  EXPECT_EQ((*p)["online"], true);
+  alice->send_json({{"op", "key"}, {"id", "k"}, {"user", bob_name}});
+  auto k = alice->recv_op("ok");
+  ASSERT_TRUE(k);
+  EXPECT_EQ((*k)["key"], keys_of(bob_name).public_b64().c_str());
+}
+
+TEST_F(ClusterTest, KilledPrimaryOfAnOfflineMailboxLosesNothing) {
+  auto bob_name = user_with_primary("bob", "n3");
+  auto replica = owners_of(bob_name)[1];
+  int sender_node = replica == "n1" ? 1 : 0;  // neither primary nor replica: the third node
+  login(sender_node, bob_name).reset();
+  auto alice = login(sender_node, "alice");
+  auto acked = send_acked(*alice, bob_name, 200, "k");
+  ASSERT_EQ(acked.size(), 200u);
+  nodes[2]->kill9();
+  // bob comes back on the replica, which serves his mailbox now.
+  auto bob = login(index_of(replica), bob_name);
+  expect_messages(*bob, acked);
+}
+
+TEST_F(ClusterTest, SessionsOnAKilledNodeReconnectAndEveryAckedMessageArrives) {
+  auto bob_name = user_with_primary("bob", "n2");
+  auto alice = login(0, "alice");
+  auto bob = login(1, bob_name);  // bob's session and mailbox on the node that dies
+  for (int i = 0; i < 600; ++i)
+    alice->send_json(send_frame("f" + std::to_string(i), bob_name, "x"));
+  std::vector<std::string> acked;
+  std::vector<std::string> received;
+  while (received.size() < 150) {
+    auto msg = bob->recv_op("msg");
+    ASSERT_TRUE(msg);
+    received.emplace_back((*msg)["id"].as_string());
+  }
+  nodes[1]->kill9();
+  // bob's client reconnects to another node of its welcome list.
+  bob = login(2, bob_name);
+  while (auto ack = alice->recv_op("ack", milliseconds{4000}))
+    acked.emplace_back((*ack)["id"].as_string());
+  // The sends that got no answer are resent with the same ids, as the client library does.
+  std::set<std::string> acked_set{acked.begin(), acked.end()};
+  for (int i = 0; i < 600; ++i)
+    if (!acked_set.count("f" + std::to_string(i)))
+      alice->send_json(send_frame("f" + std::to_string(i), bob_name, "x"));
+  while (auto ack = alice->recv_op("ack", milliseconds{4000}))
+    acked.emplace_back((*ack)["id"].as_string());
+  while (auto msg = bob->recv_op("msg", milliseconds{1500}))
+    received.emplace_back((*msg)["id"].as_string());
+  std::set<std::string> got{received.begin(), received.end()};
+  size_t missing = 0;
+  for (const auto& id : acked)
+    missing += got.count(id) ? 0 : 1;
+  EXPECT_EQ(missing, 0u) << "of " << acked.size() << " acked";
+  // After the resend every message is acked: the cluster serves bob again.
+  EXPECT_EQ(std::set<std::string>(acked.begin(), acked.end()).size(), 600u);
+}
+
+TEST_F(ClusterTest, NodeThatLostItsDataDirIsRebuiltAndTheNextFailureLosesNothing) {
+  auto bob_name = user_with_primary("bob", "n1");
+  auto replica = index_of(owners_of(bob_name)[1]);
+  int third = 3 - replica;  // the node that is neither n1 nor the replica
+  login(third, bob_name).reset();
+  auto alice = login(third, "alice");
+  auto acked = send_acked(*alice, bob_name, 100, "d");
+  ASSERT_EQ(acked.size(), 100u);
+  // The replica loses its disk: stopped, data dir deleted, started empty.
+  ASSERT_EQ(nodes[replica]->terminate(), 0);
+  std::filesystem::remove_all(dir / ("n" + std::to_string(replica + 1)));
+  nodes[replica]->restart();
+  wait_for_up(3);
+  // The primary copies bob's mailbox to the rebuilt replica once the mesh settles.
+  auto log_has_copy = [&] {
+    auto log = nodes[0]->log();
+    return log.rfind("event=handoff_done") != std::string::npos &&
+           log.find("copied=", log.rfind("event=handoff_done")) != std::string::npos &&
+           log.find("copied=0", log.rfind("event=handoff_done")) == std::string::npos;
+  };
+  for (int i = 0; i < 100 && !log_has_copy(); ++i)
+    std::this_thread::sleep_for(milliseconds{50});
+  ASSERT_TRUE(log_has_copy());
+  nodes[0]->kill9();
+  auto bob = login(replica, bob_name);
+  expect_messages(*bob, acked);
+}
+
+TEST_F(ClusterTest, WholeClusterRestartKeepsEverything) {
+  auto bob_name = user_with_primary("bob", "n2");
+  login(0, bob_name).reset();
+  auto alice = login(0, "alice");
+  auto acked = send_acked(*alice, bob_name, 50, "w");
+  alice.reset();
+  for (auto& n : nodes)
+    ASSERT_EQ(n->terminate(), 0);
+  for (auto& n : nodes)
+    n->restart();
+  wait_for_up(3);
+  auto bob = login(2, bob_name);  // same key: the user record survived too
+  expect_messages(*bob, acked);
+}
+
+} // namespace
+} // namespace parley::testing
