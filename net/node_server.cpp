@@ -11,6 +11,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/openssl/manager.hpp>
 #include <caf/send.hpp>
 
 #include "actors/messages.hpp"
@@ -31,9 +32,18 @@ constexpr auto publish_deadline = std::chrono::seconds{5};
 
 class node_config : public caf::actor_system_config {
 public:
-  node_config() {
+  explicit node_config(const cluster_settings& cluster) {
     parley::add_message_types(*this);
     load<caf::io::middleman>();
+    if (cluster.tls_dir) {
+      // Mutual TLS on the cluster port: CAF's OpenSSL module asks every peer, on both
+      // sides, for a certificate signed by the cluster CA (and never looks at the
+      // system's CAs), so only the cluster's own nodes connect.
+      load<caf::openssl::manager>();
+      set("openssl.certificate", (*cluster.tls_dir / "node.pem").string());
+      set("openssl.key", (*cluster.tls_dir / "node.key").string());
+      set("openssl.cafile", (*cluster.tls_dir / "ca.pem").string());
+    }
     // CAF notices a dead peer at once when its connection breaks (SIGKILL), but a hung
     // one only through heartbeats; without them a partition waits for TCP timeouts.
     set("middleman.heartbeat-interval", caf::timespan{std::chrono::milliseconds{500}});
@@ -57,7 +67,7 @@ void print_line(const std::string& line) {
 } // namespace
 
 int run_node(const node_settings& settings, const std::string& secret) {
-  node_config cfg;
+  node_config cfg{settings.cluster};
   caf::actor_system sys{cfg};
   metrics_registry registry;
   node_metrics metrics{registry};
@@ -111,7 +121,10 @@ int run_node(const node_settings& settings, const std::string& secret) {
   mesh.seeds = settings.cluster.seeds;
   mesh.listen = settings.cluster.listen;
   mesh.replicas = settings.cluster.replicas;
-  mesh.middleman = sys.middleman().actor_handle();
+  // With TLS, nothing else publishes on CAF's plain middleman: the cluster port is the
+  // only way in, and it speaks TLS.
+  mesh.middleman = settings.cluster.tls_dir ? sys.openssl_manager().actor_handle()
+                                            : sys.middleman().actor_handle();
   mesh.on_published = [published, published_once](uint16_t port) {
     if (!published_once->exchange(true))
       published->set_value(port);

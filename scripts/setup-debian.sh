@@ -9,7 +9,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev
   libsqlite3-dev sqlite3
   libspdlog-dev libfmt-dev
-  libsodium-dev libssl-dev
+  libsodium-dev libssl-dev openssl
   libgtest-dev libgmock-dev libbenchmark-dev
   curl procps
 )
