@@ -110,8 +110,11 @@ void find_user(self_ptr self, const std::string& user, std::function<void()> the
             auto& e = st.users[rec.user];
             e.key = rec.key;
             e.last_seen = rec.last_seen;
+            // A request: the store answers put_user, and a plain send would get the
+            // answer back as a stray message.
             if (auto store = store_of(self))
-              self->send(store, put_user_atom_v, rec);
+              self->request(store, store_timeout, put_user_atom_v, rec)
+                .then([]() {}, [](caf::error&) {});
             SPDLOG_LOGGER_INFO(logs::directory(), "event=user_recovered user={}", rec.user);
           }
           one_done();

@@ -61,7 +61,7 @@ void send_copies(self_ptr self, uint64_t pass, const std::string& owner,
     ++self->state.copied;
     if (drop && *ok) {
       if (auto store = registered(self->system(), store_name::value)) {
-        self->send(store, drop_atom_v, owner);
+        self->request(store, local_request, drop_atom_v, owner).then([]() {}, [](caf::error&) {});
         ++self->state.dropped;
       }
     }

@@ -68,9 +68,9 @@ void depth_changed(self_ptr self, int64_t delta) {
 
 // The store lost our write or went away: our memory may no longer match the disk.
 // Crash, and let the supervisor restart us from what was committed.
-void store_failed(self_ptr self, const caf::error& err) {
-  SPDLOG_LOGGER_ERROR(logs::mailbox(), "event=store_failed owner={} err={}",
-                      self->state.owner, self->system().render(err));
+void store_failed(self_ptr self, const caf::error& err, const char* during) {
+  SPDLOG_LOGGER_ERROR(logs::mailbox(), "event=store_failed owner={} during={} err={}",
+                      self->state.owner, during, self->system().render(err));
   self->quit(err);
 }
 
@@ -214,7 +214,7 @@ caf::result<int64_t> deliver(self_ptr self, mailbox_item& item) {
       [self, promise](caf::error& err) mutable {
         --self->state.in_flight;
         promise.deliver(caf::make_error(errc::unavailable, "mailbox commit failed"));
-        store_failed(self, err);
+        store_failed(self, err, "append");
       });
   return promise;
 }
@@ -234,7 +234,7 @@ void store_receipt(self_ptr self, mailbox_item item) {
       },
       [self](caf::error& err) {
         --self->state.in_flight;
-        store_failed(self, err);
+        store_failed(self, err, "receipt");
       });
 }
 
@@ -322,7 +322,7 @@ void confirm(self_ptr self, const confirm_request& c) {
         self->state.queue.remember(c.from, c.group, c.id, found.seq, c.status);
         advance(self, c, found.seq, found.status, c.status);
       },
-      [self](caf::error& err) { store_failed(self, err); });
+      [self](caf::error& err) { store_failed(self, err, "find"); });
 }
 
 void attach(self_ptr self, const caf::actor& session) {
@@ -385,6 +385,26 @@ void check_idle(self_ptr self) {
   self->delayed_send(self, idle_check, caf::tick_atom_v);
 }
 
+// Another node's copy was merged into our store after we loaded (a node that held the
+// owner's data came back or handed it over): take in what waits there and not here.
+void take_merged(self_ptr self) {
+  auto& st = self->state;
+  self->request(st.store, local_request, load_atom_v, st.owner)
+    .then(
+      [self](mailbox_snapshot& snap) {
+        size_t added = 0;
+        for (auto& item : snap.waiting)
+          if (!self->state.queue.holds(item)) {
+            arrived(self, item);
+            ++added;
+          }
+        if (added > 0)
+          SPDLOG_LOGGER_INFO(logs::mailbox(), "event=merged owner={} added={}",
+                             self->state.owner, added);
+      },
+      [self](caf::error& err) { store_failed(self, err, "reload"); });
+}
+
 void run_retry(self_ptr self, uint64_t token) {
   auto& retries = self->state.retries;
   if (auto i = retries.find(token); i != retries.end()) {
@@ -403,6 +423,7 @@ caf::behavior running(self_ptr self) {
     },
     [self](view_changed_atom, uint64_t) { moved_away(self); },
     [self](retry_atom, uint64_t token) { run_retry(self, token); },
+    [self](merge_atom) { take_merged(self); },
     [self](receipt_atom, mailbox_item& item) {
       accept_receipt(self, item);
       return caf::unit;
@@ -443,6 +464,7 @@ caf::behavior unknown_user(self_ptr self) {
     },
     [self](caf::tick_atom) { check_idle(self); },
     [self](view_changed_atom, uint64_t) { moved_away(self); },
+    [](merge_atom) {},  // the next start of this mailbox reads what was merged
   };
 }
 
@@ -458,7 +480,7 @@ void load(self_ptr self) {
         self->become(snap.known_user ? running(self) : unknown_user(self));
         self->delayed_send(self, idle_check, caf::tick_atom_v);
       },
-      [self](caf::error& err) { store_failed(self, err); });
+      [self](caf::error& err) { store_failed(self, err, "load"); });
 }
 
 // Before serving, take in what the replicas hold: this node may have been away (or lost
@@ -482,9 +504,14 @@ void merge_copies_then_load(self_ptr self) {
       .then(
         [self, one_done](mailbox_copy& copy) {
           auto& st = self->state;
-          if (!copy.messages.empty() || !copy.receipts.empty())
-            self->send(st.store, merge_atom_v, st.owner, std::move(copy));
-          one_done();
+          if (copy.messages.empty() && copy.receipts.empty()) {
+            one_done();
+            return;
+          }
+          // Loaded only once merged: the load must see these rows.
+          self->request(st.store, local_request, merge_atom_v, st.owner, std::move(copy))
+            .then([one_done](int64_t) { one_done(); },
+                  [self](caf::error& err) { store_failed(self, err, "merge"); });
         },
         [self, one_done](caf::error& err) {
           SPDLOG_LOGGER_INFO(logs::mailbox(), "event=copy_unavailable owner={} err={}",

@@ -64,6 +64,12 @@ public:
   /// been handed over) and returns their seqs.
   std::vector<int64_t> take_receipts(size_t limit = SIZE_MAX);
 
+  /// Whether the item (by kind and seq) is waiting here.
+  bool holds(const mailbox_item& item) const {
+    const auto& items = item.kind == item_kind::receipt ? receipts_ : messages_;
+    return items.count(item.seq) > 0;
+  }
+
   /// The waiting receipt `seq`, or null.
   const mailbox_item* receipt(int64_t seq) const {
     auto i = receipts_.find(seq);

@@ -104,6 +104,9 @@ struct store_state {
   std::optional<mailbox_store> mailboxes;
   std::optional<user_store> users;
   std::optional<replica_store> copies;
+  // Owners whose rows a merge changed in the batch being committed: a mailbox running
+  // here must read them (a copy may arrive after it loaded).
+  std::vector<std::string> merged_owners;
   std::vector<write_op> batch;
   bool flush_queued = false;
   std::unique_ptr<checkpointer> checkpoints;
@@ -149,6 +152,8 @@ caf::error apply(store_state& st, write_op& op, reply_list& replies) {
         auto changed = st.copies->merge(w.owner, w.copy);
         if (!changed)
           return std::move(changed.error());
+        if (*changed > 0)
+          st.merged_owners.push_back(w.owner);
         replies.emplace_back(std::move(w.promise), caf::make_message(*changed));
         return caf::none;
       } else if constexpr (std::is_same_v<T, drop_op>) {
@@ -198,6 +203,7 @@ void flush(self_ptr self) {
     err = st.db->commit();
   if (err) {
     st.db->rollback();
+    st.merged_owners.clear();
     SPDLOG_LOGGER_ERROR(logs::store(), "event=commit_failed ops={} err={}", ops.size(),
                         self->system().render(err));
     // Promises already moved into `replies` are answered with the error too.
@@ -211,6 +217,13 @@ void flush(self_ptr self) {
   st.metrics->commit_batch.observe(static_cast<double>(ops.size()));
   for (auto& [promise, msg] : replies)
     promise.deliver(std::move(msg));
+  if (!st.merged_owners.empty()) {
+    if (auto sup = registered(self->system(), mailboxes_name::value))
+      for (const auto& owner : st.merged_owners)
+        self->send(sup, tell_child_atom_v, mailbox_child_id(owner),
+                   caf::make_message(merge_atom_v));
+    st.merged_owners.clear();
+  }
   st.checkpoints->request();
 }
 

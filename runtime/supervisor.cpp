@@ -213,6 +213,11 @@ caf::behavior supervisor(supervisor_actor_type* self, supervisor_flags flags,
       for (const auto& [addr, name] : st.adopted)
         self->send(caf::actor_cast<caf::actor>(addr), msg);
     },
+    [self](tell_child_atom, const std::string& id, const caf::message& msg) {
+      auto& st = self->state;
+      if (auto i = st.children.find(id); i != st.children.end() && i->second.handle)
+        self->send(i->second.handle, msg);
+    },
     [self](count_children_atom) -> uint64_t {
       return self->state.children.size() + self->state.adopted.size();
     },

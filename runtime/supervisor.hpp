@@ -22,6 +22,7 @@
 //   (stop_child_atom, std::string id)                  stop a child, no restart
 //   (count_children_atom)              -> uint64_t
 //   (broadcast_atom, caf::message)                     send the message to every child
+//   (tell_child_atom, std::string id, caf::message)    send it to that child, if running
 
 #include <functional>
 #include <optional>

@@ -21,6 +21,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(parley_runtime, caf::first_custom_type_id)
   CAF_ADD_ATOM(parley_runtime, parley, stop_child_atom, "stopchild")
   CAF_ADD_ATOM(parley_runtime, parley, count_children_atom, "countchild")
   CAF_ADD_ATOM(parley_runtime, parley, broadcast_atom, "broadcast")
+  CAF_ADD_ATOM(parley_runtime, parley, tell_child_atom, "tellchild")
   // membership
   CAF_ADD_TYPE_ID(parley_runtime, (parley::member_info))
   CAF_ADD_TYPE_ID(parley_runtime, (std::vector<std::string>))

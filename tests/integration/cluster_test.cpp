@@ -158,3 +158,35 @@ TEST_F(ClusterTest, WholeClusterRestartKeepsEverything) {
 
 } // namespace
 } // namespace parley::testing
+
+namespace parley::testing {
+namespace {
+
+// bob's primary is away while bob reads his messages elsewhere; when it comes back with
+// its old copy, it catches up from the node that served meanwhile: what bob confirmed
+// is not pushed again, and what arrived meanwhile is not missed.
+TEST_F(ClusterTest, ReturningPrimaryCatchesUpBeforeServing) {
+  auto bob_name = user_with_primary("bob", "n2");
+  auto stand_in = index_of(owners_of(bob_name, {"n1", "n3"}).front());
+  login(0, bob_name).reset();
+  auto alice = login(0, "alice");
+  auto early = send_acked(*alice, bob_name, 10, "e");
+  ASSERT_EQ(nodes[1]->terminate(), 0);
+  ASSERT_TRUE(node_sees_up(0, 2));
+  {
+    auto bob = login(stand_in, bob_name);
+    expect_messages(*bob, early);
+    for (const auto& id : early)
+      bob->send_json({{"op", "delivered"}, {"from", "alice"}, {"id", id}});
+    for (size_t i = 0; i < early.size(); ++i)
+      ASSERT_TRUE(alice->recv_op("receipt")) << "receipt " << i;
+  }
+  auto late = send_acked(*alice, bob_name, 10, "l");  // bob offline, n2 still away
+  nodes[1]->restart();
+  wait_for_up(3);
+  auto bob = login(2, bob_name);
+  expect_messages(*bob, late);
+}
+
+} // namespace
+} // namespace parley::testing
