@@ -1,6 +1,7 @@
 #include "actors/handoff.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <optional>
 
 #include <caf/actor_system.hpp>
@@ -46,27 +47,25 @@ void watch_membership(self_ptr self) {
 
 void next_owner(self_ptr self, uint64_t pass);
 
-// Sends `copy` (and `rec`, if the user has a record here) to the nodes `targets`; drops
-// the local rows afterwards when `drop` and every copy was stored.
-void send_copies(self_ptr self, uint64_t pass, const std::string& owner,
-                 const std::vector<std::string>& targets, bool drop, const mailbox_copy& copy,
-                 const std::optional<user_record>& rec) {
+using copied_fn = std::function<void(bool all_stored)>;
+
+// Sends `copy` (and `rec`, if the user has a record here) to the nodes `targets`, then
+// calls done(true) if every one stored them.
+void send_copies(self_ptr self, const std::string& owner,
+                 const std::vector<std::string>& targets, const mailbox_copy& copy,
+                 const std::optional<user_record>& rec, copied_fn done) {
   auto per_target = rec ? size_t{2} : size_t{1};
   auto pending = std::make_shared<size_t>(targets.size() * per_target);
   auto ok = std::make_shared<bool>(true);
-  auto one_done = [self, pass, owner, drop, pending, ok](bool success) {
+  auto one_done = [pending, ok, done](bool success) {
     *ok = *ok && success;
-    if (--*pending > 0 || pass != self->state.pass)
-      return;
-    ++self->state.copied;
-    if (drop && *ok) {
-      if (auto store = registered(self->system(), store_name::value)) {
-        self->request(store, local_request, drop_atom_v, owner).then([]() {}, [](caf::error&) {});
-        ++self->state.dropped;
-      }
-    }
-    next_owner(self, pass);
+    if (--*pending == 0)
+      done(*ok);
   };
+  if (targets.empty()) {
+    done(true);
+    return;
+  }
   auto snap = snapshot_of(self->state.cluster);
   for (const auto& node : targets) {
     auto target_store = snap->service(node, "store");
@@ -87,28 +86,28 @@ void send_copies(self_ptr self, uint64_t pass, const std::string& owner,
 }
 
 // Reads `owner`'s rows and user record here, then copies them to `targets`.
-void copy_owner(self_ptr self, uint64_t pass, const std::string& owner,
-                std::vector<std::string> targets, bool drop) {
+void copy_owner(self_ptr self, const std::string& owner, std::vector<std::string> targets,
+                copied_fn done) {
   auto store = registered(self->system(), store_name::value);
   auto dir = registered(self->system(), directory_name::value);
   if (!store || !dir) {
-    next_owner(self, pass);
+    done(false);
     return;
   }
   self->request(store, local_request, dump_atom_v, owner)
     .then(
-      [self, pass, owner, targets, drop, dir](mailbox_copy& copy) {
+      [self, owner, targets, done, dir](mailbox_copy& copy) {
         self->request(dir, local_request, lookup_user_atom_v, owner)
           .then(
-            [self, pass, owner, targets, drop, copy](user_record& rec) {
-              send_copies(self, pass, owner, targets, drop, copy, rec);
+            [self, owner, targets, done, copy](user_record& rec) {
+              send_copies(self, owner, targets, copy, rec, done);
             },
             // No user record here: the rows are copied all the same.
-            [self, pass, owner, targets, drop, copy](caf::error&) {
-              send_copies(self, pass, owner, targets, drop, copy, std::nullopt);
+            [self, owner, targets, done, copy](caf::error&) {
+              send_copies(self, owner, targets, copy, std::nullopt, done);
             });
       },
-      [self, pass](caf::error&) { next_owner(self, pass); });
+      [done](caf::error&) { done(false); });
 }
 
 void next_owner(self_ptr self, uint64_t pass) {
@@ -134,7 +133,20 @@ void next_owner(self_ptr self, uint64_t pass) {
       continue;
     // Drop our rows only when the full number of copies exists elsewhere.
     bool drop = !holder && nodes.size() >= snap->replicas();
-    copy_owner(self, pass, owner, std::move(targets), drop);
+    copy_owner(self, owner, std::move(targets), [self, pass, owner, drop](bool stored) {
+      auto& st = self->state;
+      if (pass != st.pass)
+        return;
+      ++st.copied;
+      if (drop && stored) {
+        if (auto store = registered(self->system(), store_name::value)) {
+          self->request(store, local_request, drop_atom_v, owner)
+            .then([]() {}, [](caf::error&) {});
+          ++st.dropped;
+        }
+      }
+      next_owner(self, pass);
+    });
     return;
   }
   SPDLOG_LOGGER_INFO(logs::cluster(), "event=handoff_done epoch={} owners={} copied={} dropped={}",
@@ -175,6 +187,52 @@ void cluster_changed(self_ptr self) {
   self->delayed_send(self, settle_delay, caf::tick_atom_v, pass);
 }
 
+// Copies `user`'s data from here (its primary) to its other nodes now.
+caf::response_promise copy_now(self_ptr self, const std::string& user) {
+  auto promise = self->make_response_promise();
+  auto snap = snapshot_of(self->state.cluster);
+  auto nodes = snap->owners(user);
+  if (nodes.empty() || !snap->is_local(nodes.front())) {
+    promise.deliver(caf::make_error(errc::unavailable, "not the primary of " + user));
+    return promise;
+  }
+  nodes.erase(nodes.begin());
+  copy_owner(self, user, std::move(nodes), [promise](bool stored) mutable {
+    if (stored)
+      promise.deliver(caf::make_message());
+    else
+      promise.deliver(caf::make_error(errc::unavailable, "a replica did not store the copy"));
+  });
+  return promise;
+}
+
+// Fault injection: the first replica of `user` loses its copy of the mailbox; the
+// primary then copies it there again, as it does after any loss it learns of. Answers
+// the node that lost it.
+caf::result<std::string> drop_replica(self_ptr self, const std::string& user) {
+  auto snap = snapshot_of(self->state.cluster);
+  auto nodes = snap->owners(user);
+  if (nodes.size() < 2)
+    return caf::make_error(errc::bad_request, "no replica of " + user + " is up");
+  auto replica = nodes[1];
+  auto store = service_on(self->system(), *snap, replica, store_name::value);
+  auto primary_handoff = service_on(self->system(), *snap, nodes[0], handoff_name::value);
+  if (!store || !primary_handoff)
+    return caf::make_error(errc::unavailable, "replica or primary not reachable");
+  auto promise = self->make_response_promise<std::string>();
+  SPDLOG_LOGGER_WARN(logs::cluster(), "event=fault_injected kind=drop_replica user={} node={}",
+                     user, replica);
+  self->request(store, remote_request, drop_atom_v, user)
+    .then(
+      [self, promise, replica, user, primary_handoff]() mutable {
+        self->request(primary_handoff, remote_request, copy_atom_v, user)
+          .then([promise, replica]() mutable { promise.deliver(replica); },
+                [promise](caf::error& err) mutable { promise.deliver(err); });
+      },
+      [promise](caf::error& err) mutable { promise.deliver(err); });
+  return promise;
+}
+
 } // namespace
 
 caf::behavior handoff(caf::stateful_actor<handoff_state>* self, const cluster_view* cluster,
@@ -187,12 +245,16 @@ caf::behavior handoff(caf::stateful_actor<handoff_state>* self, const cluster_vi
     [self](watch_atom) { watch_membership(self); },
     [self](view_changed_atom, uint64_t) { cluster_changed(self); },
     [self](caf::tick_atom, uint64_t pass) { start_pass(self, pass); },
+    [self](copy_atom, const std::string& user) { return copy_now(self, user); },
+    [self](drop_replica_atom, const std::string& user) { return drop_replica(self, user); },
   };
 }
 
 caf::actor start_handoff(caf::local_actor* sup, const cluster_view* cluster,
                          node_metrics* metrics) {
-  return sup->spawn<caf::linked>(handoff, cluster, metrics);
+  auto handle = sup->spawn<caf::linked>(handoff, cluster, metrics);
+  register_as(sup->system(), handoff_name::value, handle);
+  return handle;
 }
 
 } // namespace parley

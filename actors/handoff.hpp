@@ -14,6 +14,12 @@
 //
 // Copies merge monotonically on the receiving side, so a repeated or concurrent handoff
 // does no harm. A pass that sees the cluster change again starts over.
+//
+// Messages besides the membership's:
+//   (copy_atom, user)          -> unit     copy the user's data to its replicas now
+//   (drop_replica_atom, user)  -> node id  fault: the user's first replica loses its
+//                                          copy, which the primary then copies again
+// Registered as "handoff"; other nodes find it among a member's services.
 
 #include <caf/behavior.hpp>
 #include <caf/stateful_actor.hpp>

@@ -160,6 +160,11 @@ CAF_BEGIN_TYPE_ID_BLOCK(parley_actors, caf::id_block::parley_runtime::end)
   CAF_ADD_ATOM(parley_actors, parley, adopt_user_atom, "adoptuser")
   // cluster
   CAF_ADD_ATOM(parley_actors, parley, retry_atom, "retry")
+  CAF_ADD_ATOM(parley_actors, parley, copy_atom, "copy")
+  CAF_ADD_ATOM(parley_actors, parley, handoff_name, "handoff")
+  // faults (admin port)
+  CAF_ADD_ATOM(parley_actors, parley, drop_replica_atom, "dropreplic")
+  CAF_ADD_ATOM(parley_actors, parley, delay_atom, "delay")
   CAF_ADD_ATOM(parley_actors, parley, membership_name, "membership")
   // session
   CAF_ADD_ATOM(parley_actors, parley, replaced_atom, "replaced")

@@ -85,7 +85,8 @@ caf::actor start_node_tree(caf::actor_system& sys, const node_tree_settings& set
     m.services = [system] {
       std::map<std::string, caf::actor> out;
       for (caf::atom_value name : std::initializer_list<caf::atom_value>{
-             store_name::value, directory_name::value, mailboxes_name::value})
+             store_name::value, directory_name::value, mailboxes_name::value,
+             handoff_name::value})
         if (auto h = registered(*system, name))
           out.emplace(to_string(name), std::move(h));
       return out;
@@ -118,7 +119,8 @@ caf::actor start_node_tree(caf::actor_system& sys, const node_tree_settings& set
 void unregister_node_tree(caf::actor_system& sys) {
   for (caf::atom_value name : std::initializer_list<caf::atom_value>{
          store_name::value, directory_name::value, mailboxes_name::value,
-         sessions_name::value, membership_name::value, node_name::value})
+         sessions_name::value, membership_name::value, handoff_name::value,
+         node_name::value})
     sys.registry().erase(name);
 }
 

@@ -111,6 +111,9 @@ struct store_state {
   bool flush_queued = false;
   std::unique_ptr<checkpointer> checkpoints;
   node_metrics* metrics = nullptr;
+  // Injected fault: until delay_until, every commit waits this long first (a slow disk).
+  std::chrono::milliseconds delay{0};
+  std::chrono::steady_clock::time_point delay_until;
 };
 
 namespace {
@@ -233,7 +236,10 @@ void buffer(self_ptr self, write_op op) {
   if (!st.flush_queued) {
     // Queued behind everything already waiting in our mailbox: the flush takes all of it.
     st.flush_queued = true;
-    self->send(self, caf::flush_atom_v);
+    if (st.delay.count() > 0 && std::chrono::steady_clock::now() < st.delay_until)
+      self->delayed_send(self, st.delay, caf::flush_atom_v);
+    else
+      self->send(self, caf::flush_atom_v);
   }
 }
 
@@ -351,6 +357,12 @@ caf::behavior store(caf::stateful_actor<store_state>* self, store_settings setti
       return std::move(*owners);
     },
     [self](caf::flush_atom) { flush(self); },
+    [self](delay_atom, int64_t ms, int64_t seconds) {
+      auto& st = self->state;
+      st.delay = std::chrono::milliseconds{ms};
+      st.delay_until = std::chrono::steady_clock::now() + std::chrono::seconds{seconds};
+      SPDLOG_LOGGER_WARN(logs::store(), "event=delay_injected ms={} seconds={}", ms, seconds);
+    },
     [self](load_atom, const std::string& owner) -> caf::result<mailbox_snapshot> {
       flush(self);
       auto& st = self->state;

@@ -19,6 +19,13 @@
 //   (put_user_atom, user_record)                        -> (empty) once committed
 //   (touch_atom, std::string user, int64_t last_seen)     raise last_seen
 //   (load_users_atom)                                   -> std::vector<user_record>
+//   (dump_atom, owner)                                  -> mailbox_copy (every row)
+//   (merge_atom, owner, mailbox_copy)                   -> int64_t rows changed
+//   (status_atom | erase_atom, owner, peer, group, id, receipt_status)
+//                                                         a replica's change, by identity
+//   (drop_atom, owner)                                  -> (empty) the owner's rows deleted
+//   (owners_atom)                                       -> std::vector<std::string>
+//   (delay_atom, int64_t ms, int64_t seconds)             fault: commits wait `ms` first
 
 #include <caf/behavior.hpp>
 #include <caf/stateful_actor.hpp>

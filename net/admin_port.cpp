@@ -1,11 +1,15 @@
 #include "net/admin_port.hpp"
 
+#include <functional>
+#include <optional>
+
 #include <boost/json.hpp>
 #include <caf/event_based_actor.hpp>
 
 #include "actors/messages.hpp"
 #include "net/console_page.hpp"
 #include "net/json_codec.hpp"
+#include "runtime/config.hpp"
 #include "runtime/errors.hpp"
 #include "runtime/logging.hpp"
 
@@ -93,27 +97,107 @@ std::string admin_port::cluster_json() const {
   return boost::json::serialize(out);
 }
 
+namespace {
+
+// Asks the registered actor `name` to inject a fault; its answer goes to `on_ok` (a
+// handler of the answer's types, which responds), a failure becomes 400 or 503.
+template <class OnOk>
+void inject(caf::actor_system& sys, const std::shared_ptr<http_connection>& conn,
+            const http_request& req, caf::atom_value name, caf::message msg, OnOk on_ok) {
+  auto target = registered(sys, name);
+  if (!target) {
+    conn->respond(error_response(req, http::status::service_unavailable, "unavailable",
+                                 "the actor for this fault is not running"));
+    return;
+  }
+  sys.spawn([conn, req, target, msg, on_ok](caf::event_based_actor* self) {
+    self->request(target, lookup_timeout, msg)
+      .then(on_ok, [self, conn, req](caf::error& err) {
+        bool bad = code_of(err) == errc::bad_request;
+        conn->respond(error_response(
+          req, bad ? http::status::bad_request : http::status::service_unavailable,
+          bad ? "bad_request" : "unavailable", self->system().render(err)));
+      });
+  });
+}
+
+// A positive integer field of `obj`, or nothing.
+std::optional<int64_t> positive(const boost::json::object& obj, const char* field,
+                                int64_t max) {
+  auto* v = obj.if_contains(field);
+  if (!v || !v->is_int64() || v->as_int64() <= 0 || v->as_int64() > max)
+    return std::nullopt;
+  return v->as_int64();
+}
+
+std::optional<std::string> text(const boost::json::object& obj, const char* field) {
+  auto* v = obj.if_contains(field);
+  if (!v || !v->is_string() || v->get_string().empty())
+    return std::nullopt;
+  return std::string{v->get_string()};
+}
+
+} // namespace
+
 void admin_port::fault(const std::shared_ptr<http_connection>& conn, const http_request& req) {
   boost::system::error_code ec;
   auto body = boost::json::parse(req.body(), ec);
   auto* obj = ec ? nullptr : body.if_object();
   auto* kind = obj ? obj->if_contains("kind") : nullptr;
+  auto bad = [&](const std::string& message) {
+    conn->respond(error_response(req, http::status::bad_request, "bad_request", message));
+  };
   if (!kind || !kind->is_string()) {
-    conn->respond(error_response(req, http::status::bad_request, "bad_request",
-                                 "expected {\"kind\":...}"));
+    bad("expected {\"kind\":...}");
+    return;
+  }
+  if (kind->get_string() == "drop_replica") {
+    auto user = text(*obj, "user");
+    if (!user || !is_valid_id(*user)) {
+      bad("drop_replica needs \"user\", a valid user id");
+      return;
+    }
+    inject(sys_, conn, req, handoff_name::value, caf::make_message(drop_replica_atom_v, *user),
+           [conn, req](const std::string& node) {
+             conn->respond(json_response(req, http::status::ok,
+                                         "{\"ok\":true,\"node\":\"" + node + "\"}"));
+           });
+    return;
+  }
+  if (kind->get_string() == "partition") {
+    auto peer = text(*obj, "peer");
+    auto seconds = positive(*obj, "seconds", 3600);
+    if (!peer || !seconds) {
+      bad("partition needs \"peer\" (a node id) and \"seconds\" (1..3600)");
+      return;
+    }
+    inject(sys_, conn, req, membership_name::value,
+           caf::make_message(partition_atom_v, *peer, *seconds), [conn, req]() {
+             conn->respond(json_response(req, http::status::ok, "{\"ok\":true}"));
+           });
+    return;
+  }
+  if (kind->get_string() == "delay") {
+    auto ms = positive(*obj, "ms", 60'000);
+    auto seconds = positive(*obj, "seconds", 3600);
+    if (!ms || !seconds) {
+      bad("delay needs \"ms\" (1..60000) and \"seconds\" (1..3600)");
+      return;
+    }
+    SPDLOG_LOGGER_WARN(logs::node(), "event=fault_injected kind=delay ms={} seconds={}", *ms,
+                       *seconds);
+    if (auto store = registered(sys_, store_name::value))
+      caf::anon_send(store, delay_atom_v, *ms, *seconds);
+    conn->respond(json_response(req, http::status::ok, "{\"ok\":true}"));
     return;
   }
   if (kind->get_string() != "crash_actor") {
-    // drop_replica, partition and delay act on replicas and peers: they come with the
-    // cluster.
-    conn->respond(error_response(req, http::status::bad_request, "bad_request",
-                                 "this node supports the fault kinds: crash_actor"));
+    bad("unknown fault kind; known: crash_actor, drop_replica, partition, delay");
     return;
   }
   auto* actor = obj->if_contains("actor");
   if (!actor || !actor->is_string()) {
-    conn->respond(error_response(req, http::status::bad_request, "bad_request",
-                                 "crash_actor needs \"actor\", e.g. \"mailbox:bob\""));
+    bad("crash_actor needs \"actor\", e.g. \"mailbox:bob\"");
     return;
   }
   std::string name{actor->get_string()};

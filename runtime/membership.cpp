@@ -7,6 +7,7 @@
 #include <caf/node_id.hpp>
 
 #include "runtime/clock.hpp"
+#include "runtime/errors.hpp"
 #include "runtime/logging.hpp"
 #include "runtime/type_ids.hpp"
 #include "runtime/unexpected_message.hpp"
@@ -35,6 +36,7 @@ struct membership_state {
   std::set<std::string> connecting;         // cluster ports being connected to
   std::vector<caf::actor> watchers;
   uint64_t epoch = 1;
+  std::map<std::string, int64_t> cut_off_until_ns;  // injected partitions, by node id
   int64_t last_retry_ns = 0;
 };
 
@@ -65,9 +67,22 @@ void publish_view(self_ptr self) {
     self->send(w, view_changed_atom_v, epoch);
 }
 
+// Under an injected partition we neither hear nor meet the peer until it ends.
+bool cut_off(self_ptr self, const std::string& id) {
+  auto& cuts = self->state.cut_off_until_ns;
+  auto i = cuts.find(id);
+  if (i == cuts.end())
+    return false;
+  if (steady_ns() < i->second)
+    return true;
+  cuts.erase(i);
+  SPDLOG_LOGGER_WARN(logs::cluster(), "event=partition_healed node={}", id);
+  return false;
+}
+
 void mark_up(self_ptr self, member_info info, const caf::actor& agent) {
   auto& st = self->state;
-  if (info.id == st.settings.self.id || !agent)
+  if (info.id == st.settings.self.id || !agent || cut_off(self, info.id))
     return;
   auto& p = st.peers[info.id];
   bool changed = !p.up || p.agent != agent || p.info.services != info.services;
@@ -170,7 +185,7 @@ void retry_unreached(self_ptr self) {
   for (const auto& seed : st.settings.seeds)
     meet(self, seed.to_string());
   for (const auto& [id, p] : st.peers)
-    if (!p.up)
+    if (!p.up && !cut_off(self, id))
       meet(self, p.info.cluster);
 }
 
@@ -236,6 +251,17 @@ caf::behavior serving(self_ptr self) {
       self->send(watcher, view_changed_atom_v, self->state.epoch);
     },
     [self](caf::tick_atom) { tick(self); },
+    [self](partition_atom, const std::string& peer, int64_t seconds) -> caf::result<void> {
+      auto& st = self->state;
+      if (!st.peers.count(peer))
+        return caf::make_error(errc::bad_request, "no such peer: " + peer);
+      st.cut_off_until_ns[peer] =
+        steady_ns() + std::chrono::nanoseconds{std::chrono::seconds{seconds}}.count();
+      SPDLOG_LOGGER_WARN(logs::cluster(), "event=partition_injected node={} seconds={}", peer,
+                         seconds);
+      mark_down(self, peer, "partition_injected");
+      return caf::unit;
+    },
   };
 }
 

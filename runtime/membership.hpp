@@ -20,6 +20,8 @@
 //   (join_atom, member_info)      -> (member_info, std::vector<std::string> peer ports)
 //   (heartbeat_atom, member_info)    a peer is alive; its services or load may have changed
 //   (watch_atom, caf::actor)         send view changes to this actor until it is down
+//   (partition_atom, node, seconds)  fault injection: treat the peer as down, and ignore
+//                                    it, for that long
 
 #include <atomic>
 #include <chrono>

@@ -29,6 +29,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(parley_runtime, caf::first_custom_type_id)
   CAF_ADD_ATOM(parley_runtime, parley, heartbeat_atom, "heartbeat")
   CAF_ADD_ATOM(parley_runtime, parley, watch_atom, "watch")
   CAF_ADD_ATOM(parley_runtime, parley, view_changed_atom, "viewchange")
+  CAF_ADD_ATOM(parley_runtime, parley, partition_atom, "partition")
 CAF_END_TYPE_ID_BLOCK(parley_runtime)
 
 // A child spec holds a std::function: it only ever travels between local actors.

@@ -32,17 +32,26 @@ protected:
     for (int i = 0; i < node_count; ++i) {
       auto id = "n" + std::to_string(i + 1);
       std::vector<std::string> flags{"--secret-file=" + (dir / "secret").string()};
+      for (auto& f : extra_flags())
+        flags.push_back(f);
       if (i > 0)
         flags.push_back("--join=" + nodes[0]->cluster_address());
       nodes.push_back(std::make_unique<node_process>(
         node_process::options{id, dir / id, flags, /*keep_ports=*/true}));
     }
     // Restarts may find any node first: every node seeds from all the others.
-    for (int i = 0; i < node_count; ++i)
-      nodes[i]->set_extra_flags({"--secret-file=" + (dir / "secret").string(),
-                                 "--join=" + join_list_without(i)});
+    for (int i = 0; i < node_count; ++i) {
+      std::vector<std::string> flags{"--secret-file=" + (dir / "secret").string(),
+                                     "--join=" + join_list_without(i)};
+      for (auto& f : extra_flags())
+        flags.push_back(f);
+      nodes[i]->set_extra_flags(flags);
+    }
     wait_for_up(node_count);
   }
+
+  /// Flags every node gets besides ids, ports, secret and seeds.
+  virtual std::vector<std::string> extra_flags() const { return {}; }
 
   void TearDown() override {
     if (HasFailure())

@@ -190,3 +190,62 @@ TEST_F(ClusterTest, ReturningPrimaryCatchesUpBeforeServing) {
 
 } // namespace
 } // namespace parley::testing
+
+namespace parley::testing {
+namespace {
+
+int inject(node_process& node, const bj::object& fault, std::string* body = nullptr) {
+  auto res = http_call(node.admin_port(), "POST", "/v1/admin/fault", bj::serialize(fault));
+  if (body)
+    *body = res.body;
+  return res.status;
+}
+
+class ClusterFaultTest : public ClusterTest {
+protected:
+  std::vector<std::string> extra_flags() const override { return {"--enable-fault-injection"}; }
+};
+
+TEST_F(ClusterFaultTest, DroppedReplicaIsCopiedAgainBeforeTheNextFailure) {
+  auto bob_name = user_with_primary("bob", "n1");
+  auto replica = owners_of(bob_name)[1];
+  login(1, bob_name).reset();
+  auto alice = login(2, "alice");
+  auto acked = send_acked(*alice, bob_name, 50, "r");
+  std::string body;
+  ASSERT_EQ(inject(*nodes[2], {{"kind", "drop_replica"}, {"user", bob_name}}, &body), 200);
+  EXPECT_EQ(bj::parse(body).at("node"), replica.c_str());
+  nodes[0]->kill9();
+  auto bob = login(index_of(replica), bob_name);
+  expect_messages(*bob, acked);
+}
+
+TEST_F(ClusterFaultTest, PartitionedPeerIsDownUntilThePartitionEnds) {
+  ASSERT_EQ(inject(*nodes[0], {{"kind", "partition"}, {"peer", "n2"}, {"seconds", 2}}), 200);
+  ASSERT_TRUE(node_sees_up(0, 2, std::chrono::seconds{1}));
+  // Traffic between users placed on the other nodes goes on meanwhile.
+  auto bob_name = user_with_primary("bob", "n3");
+  auto bob = login(2, bob_name);
+  auto alice = login(0, "alice");
+  auto acked = send_acked(*alice, bob_name, 5, "p");
+  ASSERT_EQ(acked.size(), 5u);
+  ASSERT_TRUE(node_sees_up(0, 3, std::chrono::seconds{10}));
+  EXPECT_EQ(inject(*nodes[0], {{"kind", "partition"}, {"peer", "n7"}, {"seconds", 2}}), 400);
+  EXPECT_EQ(inject(*nodes[0], {{"kind", "partition"}, {"peer", "n2"}}), 400);
+}
+
+// Commits that wait (a slow disk) hold acks back; nothing is lost or reordered.
+TEST_F(ClusterFaultTest, DelayedCommitsLoseNothing) {
+  auto bob_name = user_with_primary("bob", "n1");
+  login(0, bob_name).reset();
+  auto alice = login(0, "alice");
+  ASSERT_EQ(inject(*nodes[0], {{"kind", "delay"}, {"ms", 300}, {"seconds", 5}}), 200);
+  auto acked = send_acked(*alice, bob_name, 20, "s");
+  auto bob = login(1, bob_name);
+  expect_messages(*bob, acked);
+  EXPECT_EQ(inject(*nodes[0], {{"kind", "delay"}, {"ms", -1}, {"seconds", 5}}), 400);
+  EXPECT_EQ(inject(*nodes[0], {{"kind", "melt"}}), 400);
+}
+
+} // namespace
+} // namespace parley::testing
