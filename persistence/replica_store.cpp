@@ -45,7 +45,7 @@ caf::expected<replica_store> replica_store::open(sqlite_db& db) {
     {&s.drop_messages_, "DELETE FROM messages WHERE owner = ?1"},
     {&s.drop_receipts_, "DELETE FROM receipts WHERE owner = ?1"},
     {&s.owners_, "SELECT owner FROM messages UNION SELECT owner FROM receipts "
-                 "UNION SELECT user FROM users"},
+                 "UNION SELECT user FROM users ORDER BY 1"},
   });
   if (err)
     return err;

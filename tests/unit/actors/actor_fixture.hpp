@@ -48,9 +48,11 @@ protected:
     unregister_node_tree(sys);
   }
 
-  /// Starts store, directory, mailboxes and sessions on a fresh database.
-  caf::actor start_tree() {
+  /// Starts store, directory, mailboxes and sessions on a fresh database; `cluster`
+  /// places users (none: this node alone).
+  caf::actor start_tree(cluster_view* cluster = nullptr) {
     node_tree_settings s;
+    s.cluster = cluster;
     s.store.database = dir / "parley.db";
     s.store_detached = false;
     s.mailbox = mailbox_settings{};

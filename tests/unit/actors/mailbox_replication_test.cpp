@@ -1,0 +1,123 @@
+// mailbox:<user> as the primary of a two-node cluster on the deterministic scheduler:
+// the second node's store is a stand-in that records what reaches it and can hold its
+// answers back, so the test sees when the mailbox acks.
+
+#include "actors/mailbox.hpp"
+
+#include "tests/unit/actors/actor_fixture.hpp"
+
+namespace parley::testing {
+namespace {
+
+struct replica_log {
+  bool hold = false;  // keep append answers back until released
+  std::vector<mailbox_item> appended;
+  std::vector<caf::response_promise> held;
+  std::vector<std::string> changes;
+};
+
+caf::behavior replica_store(caf::event_based_actor* self, std::shared_ptr<replica_log> log) {
+  return {
+    [self, log](append_atom, const std::string&, const mailbox_item& item) {
+      log->appended.push_back(item);
+      auto promise = self->make_response_promise();
+      if (log->hold)
+        log->held.push_back(promise);
+      else
+        promise.deliver(stored_ref{static_cast<int64_t>(log->appended.size()), item.ts,
+                                   item.status, false});
+      return promise;
+    },
+    [log](status_atom, const std::string&, const std::string&, const std::string&,
+          const std::string& id, receipt_status s) {
+      log->changes.push_back(std::string{"status "} + to_string(s) + " " + id);
+    },
+    [log](erase_atom, const std::string&, const std::string&, const std::string&,
+          const std::string& id, receipt_status) { log->changes.push_back("erase " + id); },
+    [](dump_atom, const std::string&) { return mailbox_copy{}; },
+    // Releases the held answers (a promise is delivered by its own actor).
+    [log](caf::ok_atom) {
+      for (size_t i = 0; i < log->held.size(); ++i)
+        log->held[i].deliver(stored_ref{static_cast<int64_t>(i + 1), log->appended[i].ts,
+                                        receipt_status::sent, false});
+      log->held.clear();
+    },
+  };
+}
+
+member_status node_member(const std::string& id, std::map<std::string, caf::actor> services) {
+  member_info info;
+  info.id = id;
+  info.services = std::move(services);
+  return member_status{info, true, 0};
+}
+
+class MailboxReplicationTest : public ActorTest {
+protected:
+  void SetUp() override {
+    replica = sys.spawn(replica_store, log);
+    spawned.push_back(replica);
+    view.publish(std::make_shared<const cluster_snapshot>(
+      "n1",
+      std::vector<member_status>{node_member("n1", {}), node_member("n2", {{"store", replica}})},
+      2, 2));
+    start_tree(&view);
+    owner = user_served_by("n1");
+    for (const auto& user : {std::string{"alice"}, owner})
+      ask<login_reply>(registered_actor(directory_name::value), login_atom_v, user,
+                       std::string(32, 'k'), caf::actor{});
+  }
+
+  std::string user_served_by(const std::string& node) {
+    auto snap = view.current();
+    for (int i = 0;; ++i) {
+      auto user = "bob" + std::to_string(i);
+      if (snap->primary(user) == node)
+        return user;
+    }
+  }
+
+  std::shared_ptr<replica_log> log = std::make_shared<replica_log>();
+  caf::actor replica;
+  cluster_view view{cluster_snapshot::single(member_info{"n1", {}, {}, {}, {}, 0, 0}, 2)};
+  std::string owner;
+};
+
+TEST_F(MailboxReplicationTest, AckWaitsUntilTheReplicaCommitted) {
+  log->hold = true;
+  auto mb = mailbox_of(owner);
+  auto handle = self->request(mb, caf::infinite, deliver_atom_v, message_from("alice", "m1"));
+  sched.run();
+  ASSERT_EQ(log->appended.size(), 1u);
+  EXPECT_EQ(log->appended[0].id, "m1");
+  EXPECT_GT(log->appended[0].ts, 0);  // the primary's accept time travels with the copy
+  EXPECT_TRUE(self->mailbox().empty()) << "acked before the replica committed";
+  caf::anon_send(replica, caf::ok_atom_v);
+  sched.run();
+  int64_t ts = 0;
+  ASSERT_TRUE(answered());
+  handle.receive([&](int64_t x) { ts = x; }, [&](caf::error& err) { FAIL() << sys.render(err); });
+  EXPECT_EQ(ts, log->appended[0].ts);
+}
+
+TEST_F(MailboxReplicationTest, ConfirmationsReachTheReplicaByIdentity) {
+  ask<int64_t>(mailbox_of(owner), deliver_atom_v, message_from("alice", "m1"));
+  caf::anon_send(mailbox_of(owner), confirm_atom_v,
+                 confirm_request{"alice", "m1", {}, receipt_status::read});
+  sched.run();
+  EXPECT_EQ(log->changes, (std::vector<std::string>{"status read m1"}));
+}
+
+TEST_F(MailboxReplicationTest, MailboxStopsWhenAnotherNodeServesItsOwner) {
+  auto mb = mailbox_of(owner);
+  // n1 leaves the ring (as seen from here): n2 serves everyone now.
+  view.publish(std::make_shared<const cluster_snapshot>(
+    "n1", std::vector<member_status>{node_member("n2", {{"store", replica}})}, 2, 3));
+  caf::anon_send(mb, view_changed_atom_v, uint64_t{3});
+  sched.run();
+  auto err = ask_error(mb, deliver_atom_v, message_from("alice", "m2"));
+  EXPECT_EQ(err, caf::sec::request_receiver_down);
+}
+
+} // namespace
+} // namespace parley::testing
