@@ -38,6 +38,7 @@ struct membership_state {
   uint64_t epoch = 1;
   std::map<std::string, int64_t> cut_off_until_ns;  // injected partitions, by node id
   int64_t last_retry_ns = 0;
+  bool load_changed = false;  // a peer's sessions/mailboxes figures are newer than the view
 };
 
 namespace {
@@ -54,17 +55,23 @@ member_info own_info(self_ptr self) {
   return info;
 }
 
-void publish_view(self_ptr self) {
+// A new snapshot into the view. A change of members (or of where their actors are)
+// moves the epoch and is told to the watchers; fresher load figures alone do neither,
+// so that routing caches stay valid.
+void publish_view(self_ptr self, bool members_changed = true) {
   auto& st = self->state;
   std::vector<member_status> members;
   members.push_back(member_status{own_info(self), true, 0});
   for (const auto& [id, p] : st.peers)
     members.push_back(member_status{p.info, p.up, p.changed_ms});
-  auto epoch = ++st.epoch;
+  if (members_changed)
+    ++st.epoch;
+  st.load_changed = false;
   st.settings.view->publish(std::make_shared<const cluster_snapshot>(
-    st.settings.self.id, std::move(members), st.settings.replicas, epoch));
-  for (const auto& w : st.watchers)
-    self->send(w, view_changed_atom_v, epoch);
+    st.settings.self.id, std::move(members), st.settings.replicas, st.epoch));
+  if (members_changed)
+    for (const auto& w : st.watchers)
+      self->send(w, view_changed_atom_v, st.epoch);
 }
 
 // Under an injected partition we neither hear nor meet the peer until it ends.
@@ -99,6 +106,8 @@ void mark_up(self_ptr self, member_info info, const caf::actor& agent) {
     SPDLOG_LOGGER_INFO(logs::cluster(), "event=node_up node={} cluster={}", info.id,
                        info.cluster);
   }
+  if (p.info.sessions != info.sessions || p.info.mailboxes != info.mailboxes)
+    st.load_changed = true;
   p.info = std::move(info);
   if (changed)
     publish_view(self);
@@ -212,6 +221,8 @@ void tick(self_ptr self) {
     mark_down(self, id, "no_heartbeat");
   if (services_changed)
     publish_view(self);
+  else if (st.load_changed)
+    publish_view(self, false);
   if (now - st.last_retry_ns >= std::chrono::nanoseconds{st.settings.retry}.count()) {
     st.last_retry_ns = now;
     retry_unreached(self);

@@ -26,6 +26,17 @@ TEST_F(ClusterTest, EveryNodeListsTheWholeMeshAndWelcomeNamesAllNodes) {
     urls.insert(std::string{u.as_string()});
   for (auto& n : nodes)
     EXPECT_TRUE(urls.count(n->client_url())) << n->client_url();
+  // Every node's view shows where the sessions are, within a few heartbeats.
+  auto n3_sessions_seen_by_n1 = [&] {
+    auto v = bj::parse(http_call(nodes[0]->admin_port(), "GET", "/v1/cluster").body);
+    for (const auto& n : v.at("nodes").as_array())
+      if (n.at("id") == "n3")
+        return n.at("sessions").as_int64();
+    return int64_t{-1};
+  };
+  for (int i = 0; i < 60 && n3_sessions_seen_by_n1() != 1; ++i)
+    std::this_thread::sleep_for(milliseconds{50});
+  EXPECT_EQ(n3_sessions_seen_by_n1(), 1);
   auto metrics = http_call(nodes[0]->admin_port(), "GET", "/metrics").body;
   EXPECT_NE(metrics.find("\nparley_cluster_nodes 3"), std::string::npos);
 }
