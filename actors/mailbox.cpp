@@ -1,12 +1,9 @@
 #include "actors/mailbox.hpp"
 
-#include <map>
-
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 
-#include "actors/mailbox_queue.hpp"
-#include "actors/mailbox_router.hpp"
+#include "actors/mailbox_state.hpp"
 #include "actors/placement.hpp"
 #include "runtime/clock.hpp"
 #include "runtime/logging.hpp"
@@ -17,46 +14,12 @@ namespace parley {
 namespace {
 
 constexpr auto idle_check = std::chrono::seconds{15};
-constexpr auto replicate_retry = std::chrono::milliseconds{250};
-constexpr int replicate_attempts = 8;
 
 } // namespace
 
-struct mailbox_state {
-  struct inbox_waiter {
-    uint64_t token;
-    caf::response_promise promise;
-  };
+using self_ptr = mailbox_self;
 
-  static inline const char* name = "mailbox";
-
-  ~mailbox_state() {
-    if (metrics)
-      metrics->mailbox_depth.add(-static_cast<int64_t>(queue.size()));
-  }
-
-  std::string owner;
-  mailbox_settings settings;
-  node_metrics* metrics = nullptr;
-  mailbox_queue queue;
-  mailbox_router router{64};  // mailboxes of the owner's peers, for receipts
-  caf::actor store;
-  caf::actor session;  // the owner's live session, if attached
-  std::vector<inbox_waiter> inbox_waiters;
-  uint64_t next_token = 0;
-  size_t in_flight = 0;  // appends sent to the store, not yet answered
-  // Receipts pushed to the session but not yet written by its socket, by negative
-  // local numbers (stored receipts have positive seqs).
-  std::map<int64_t, mailbox_item> unwritten;
-  int64_t last_unwritten = 0;
-  caf::actor_clock::time_point last_used;
-  std::map<uint64_t, std::function<void()>> retries;  // by token of their retry_atom
-  uint64_t next_retry = 0;
-};
-
-namespace {
-
-using self_ptr = caf::stateful_actor<mailbox_state>*;
+namespace mailbox_detail {
 
 void touch(self_ptr self) {
   self->state.last_used = self->clock().now();
@@ -73,8 +36,6 @@ void store_failed(self_ptr self, const caf::error& err, const char* during) {
                       self->state.owner, during, self->system().render(err));
   self->quit(err);
 }
-
-void erase_receipt_copies(self_ptr self, const mailbox_item& receipt);
 
 // Hands the first `limit` waiting items to a poller; receipts among them are erased, as
 // nobody confirms a receipt over REST.
@@ -114,77 +75,11 @@ void arrived(self_ptr self, const mailbox_item& item) {
   answer_inbox_waiters(self);
 }
 
-std::shared_ptr<const cluster_snapshot> snapshot(self_ptr self) {
-  return snapshot_of(self->state.settings.cluster);
-}
+} // namespace mailbox_detail
 
-// Another node serves the owner now (the cluster changed under us): stop, so that
-// sessions and senders find the mailbox anew on that node.
-bool moved_away(self_ptr self) {
-  if (is_primary_here(*snapshot(self), self->state.owner))
-    return false;
-  SPDLOG_LOGGER_INFO(logs::mailbox(), "event=moved owner={}", self->state.owner);
-  self->quit();
-  return true;
-}
+namespace {
 
-std::vector<caf::actor> replicas(self_ptr self) {
-  return replica_stores(self->system(), *snapshot(self), self->state.owner);
-}
-
-void later(self_ptr self, std::function<void()> f) {
-  auto token = ++self->state.next_retry;
-  self->state.retries.emplace(token, std::move(f));
-  self->delayed_send(self, replicate_retry, retry_atom_v, token);
-}
-
-// Commits `item` in every replica's store, then calls done(true); done(false) when the
-// replicas stayed out of reach (or this node stopped being primary) through all attempts.
-void replicate(self_ptr self, mailbox_item item, std::function<void(bool)> done,
-               int attempts = replicate_attempts) {
-  if (!is_primary_here(*snapshot(self), self->state.owner)) {
-    done(false);
-    return;
-  }
-  auto targets = replicas(self);
-  if (targets.empty()) {
-    done(true);
-    return;
-  }
-  item.seq = 0;
-  auto pending = std::make_shared<size_t>(targets.size());
-  auto failed = std::make_shared<bool>(false);
-  auto finish = [self, item, done, attempts, pending, failed]() {
-    if (--*pending > 0)
-      return;
-    if (!*failed) {
-      done(true);
-    } else if (attempts > 1) {
-      // A replica died: the next snapshot names its successor.
-      later(self, [self, item, done, attempts] { replicate(self, item, done, attempts - 1); });
-    } else {
-      done(false);
-    }
-  };
-  for (auto& store : targets)
-    self->request(store, remote_request, append_atom_v, self->state.owner, item)
-      .then([finish](stored_ref&) { finish(); },
-            [finish, failed](caf::error&) {
-              *failed = true;
-              finish();
-            });
-}
-
-// Tells the replicas that a message moved on, or that a receipt was handed over.
-void replicate_change(self_ptr self, caf::message change) {
-  for (auto& store : replicas(self))
-    self->send(store, change);
-}
-
-void erase_receipt_copies(self_ptr self, const mailbox_item& receipt) {
-  replicate_change(self, caf::make_message(erase_atom_v, self->state.owner, receipt.peer,
-                                           receipt.group, receipt.id, receipt.status));
-}
+using namespace mailbox_detail;
 
 caf::result<int64_t> deliver(self_ptr self, mailbox_item& item) {
   auto& st = self->state;
@@ -385,35 +280,6 @@ void check_idle(self_ptr self) {
   self->delayed_send(self, idle_check, caf::tick_atom_v);
 }
 
-// Another node's copy was merged into our store after we loaded (a node that held the
-// owner's data came back or handed it over): take in what waits there and not here.
-void take_merged(self_ptr self) {
-  auto& st = self->state;
-  self->request(st.store, local_request, load_atom_v, st.owner)
-    .then(
-      [self](mailbox_snapshot& snap) {
-        size_t added = 0;
-        for (auto& item : snap.waiting)
-          if (!self->state.queue.holds(item)) {
-            arrived(self, item);
-            ++added;
-          }
-        if (added > 0)
-          SPDLOG_LOGGER_INFO(logs::mailbox(), "event=merged owner={} added={}",
-                             self->state.owner, added);
-      },
-      [self](caf::error& err) { store_failed(self, err, "reload"); });
-}
-
-void run_retry(self_ptr self, uint64_t token) {
-  auto& retries = self->state.retries;
-  if (auto i = retries.find(token); i != retries.end()) {
-    auto f = std::move(i->second);
-    retries.erase(i);
-    f();
-  }
-}
-
 caf::behavior running(self_ptr self) {
   return {
     [self](deliver_atom, mailbox_item& item) -> caf::result<int64_t> {
@@ -483,43 +349,6 @@ void load(self_ptr self) {
       [self](caf::error& err) { store_failed(self, err, "load"); });
 }
 
-// Before serving, take in what the replicas hold: this node may have been away (or lost
-// its data) while another one served the owner. Copies merge monotonically, so an old
-// copy here never undoes a delivery recorded elsewhere. A replica that does not answer
-// is skipped: it holds nothing the others lack unless two nodes failed.
-void merge_copies_then_load(self_ptr self) {
-  auto& st = self->state;
-  auto sources = replicas(self);
-  if (sources.empty()) {
-    load(self);
-    return;
-  }
-  auto pending = std::make_shared<size_t>(sources.size());
-  auto one_done = [self, pending] {
-    if (--*pending == 0)
-      load(self);
-  };
-  for (auto& source : sources)
-    self->request(source, remote_request, dump_atom_v, st.owner)
-      .then(
-        [self, one_done](mailbox_copy& copy) {
-          auto& st = self->state;
-          if (copy.messages.empty() && copy.receipts.empty()) {
-            one_done();
-            return;
-          }
-          // Loaded only once merged: the load must see these rows.
-          self->request(st.store, local_request, merge_atom_v, st.owner, std::move(copy))
-            .then([one_done](int64_t) { one_done(); },
-                  [self](caf::error& err) { store_failed(self, err, "merge"); });
-        },
-        [self, one_done](caf::error& err) {
-          SPDLOG_LOGGER_INFO(logs::mailbox(), "event=copy_unavailable owner={} err={}",
-                             self->state.owner, self->system().render(err));
-          one_done();
-        });
-}
-
 } // namespace
 
 caf::behavior mailbox(caf::stateful_actor<mailbox_state>* self, std::string owner,
@@ -540,7 +369,7 @@ caf::behavior mailbox(caf::stateful_actor<mailbox_state>* self, std::string owne
       session_gone(self);
   });
   self->set_default_handler(caf::skip);
-  merge_copies_then_load(self);
+  merge_copies_then_load(self, [self] { load(self); });
   return {
     [](caf::tick_atom) {},  // replaced once loaded
   };

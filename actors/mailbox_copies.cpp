@@ -1,0 +1,168 @@
+#include "actors/mailbox_state.hpp"
+
+// The copies of a mailbox on its replicas: kept in step with every commit and change,
+// merged back in when a mailbox starts, and the stop of a mailbox the ring moved away.
+
+#include <memory>
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+
+#include "actors/placement.hpp"
+#include "runtime/logging.hpp"
+
+namespace parley::mailbox_detail {
+
+namespace {
+
+constexpr auto replicate_retry = std::chrono::milliseconds{250};
+constexpr int replicate_attempts = 8;
+
+using self_ptr = mailbox_self;
+
+} // namespace
+
+static std::shared_ptr<const cluster_snapshot> snapshot(self_ptr self) {
+  return snapshot_of(self->state.settings.cluster);
+}
+
+// Another node serves the owner now (the cluster changed under us): stop, so that
+// sessions and senders find the mailbox anew on that node.
+bool moved_away(self_ptr self) {
+  if (is_primary_here(*snapshot(self), self->state.owner))
+    return false;
+  SPDLOG_LOGGER_INFO(logs::mailbox(), "event=moved owner={}", self->state.owner);
+  self->quit();
+  return true;
+}
+
+static std::vector<caf::actor> replicas(self_ptr self) {
+  return replica_stores(self->system(), *snapshot(self), self->state.owner);
+}
+
+static void later(self_ptr self, std::function<void()> f) {
+  auto token = ++self->state.next_retry;
+  self->state.retries.emplace(token, std::move(f));
+  self->delayed_send(self, replicate_retry, retry_atom_v, token);
+}
+
+// Commits `item` in every replica's store, then calls done(true); done(false) when the
+// replicas stayed out of reach (or this node stopped being primary) through all attempts.
+static void replicate(self_ptr self, mailbox_item item, std::function<void(bool)> done,
+               int attempts) {
+  if (!is_primary_here(*snapshot(self), self->state.owner)) {
+    done(false);
+    return;
+  }
+  auto targets = replicas(self);
+  if (targets.empty()) {
+    done(true);
+    return;
+  }
+  item.seq = 0;
+  auto pending = std::make_shared<size_t>(targets.size());
+  auto failed = std::make_shared<bool>(false);
+  auto finish = [self, item, done, attempts, pending, failed]() {
+    if (--*pending > 0)
+      return;
+    if (!*failed) {
+      done(true);
+    } else if (attempts > 1) {
+      // A replica died: the next snapshot names its successor.
+      later(self, [self, item, done, attempts] { replicate(self, item, done, attempts - 1); });
+    } else {
+      done(false);
+    }
+  };
+  for (auto& store : targets)
+    self->request(store, remote_request, append_atom_v, self->state.owner, item)
+      .then([finish](stored_ref&) { finish(); },
+            [finish, failed](caf::error&) {
+              *failed = true;
+              finish();
+            });
+}
+
+// Tells the replicas that a message moved on, or that a receipt was handed over.
+void replicate_change(self_ptr self, caf::message change) {
+  for (auto& store : replicas(self))
+    self->send(store, change);
+}
+
+void erase_receipt_copies(self_ptr self, const mailbox_item& receipt) {
+  replicate_change(self, caf::make_message(erase_atom_v, self->state.owner, receipt.peer,
+                                           receipt.group, receipt.id, receipt.status));
+}
+
+// Another node's copy was merged into our store after we loaded (a node that held the
+// owner's data came back or handed it over): take in what waits there and not here.
+void take_merged(self_ptr self) {
+  auto& st = self->state;
+  self->request(st.store, local_request, load_atom_v, st.owner)
+    .then(
+      [self](mailbox_snapshot& snap) {
+        size_t added = 0;
+        for (auto& item : snap.waiting)
+          if (!self->state.queue.holds(item)) {
+            arrived(self, item);
+            ++added;
+          }
+        if (added > 0)
+          SPDLOG_LOGGER_INFO(logs::mailbox(), "event=merged owner={} added={}",
+                             self->state.owner, added);
+      },
+      [self](caf::error& err) { store_failed(self, err, "reload"); });
+}
+
+void run_retry(self_ptr self, uint64_t token) {
+  auto& retries = self->state.retries;
+  if (auto i = retries.find(token); i != retries.end()) {
+    auto f = std::move(i->second);
+    retries.erase(i);
+    f();
+  }
+}
+
+// Before serving, take in what the replicas hold: this node may have been away (or lost
+// its data) while another one served the owner. Copies merge monotonically, so an old
+// copy here never undoes a delivery recorded elsewhere. A replica that does not answer
+// is skipped: it holds nothing the others lack unless two nodes failed.
+void merge_copies_then_load(self_ptr self, std::function<void()> then) {
+  auto& st = self->state;
+  auto sources = replicas(self);
+  if (sources.empty()) {
+    then();
+    return;
+  }
+  auto pending = std::make_shared<size_t>(sources.size());
+  auto one_done = [pending, then] {
+    if (--*pending == 0)
+      then();
+  };
+  for (auto& source : sources)
+    self->request(source, remote_request, dump_atom_v, st.owner)
+      .then(
+        [self, one_done](mailbox_copy& copy) {
+          auto& st = self->state;
+          if (copy.messages.empty() && copy.receipts.empty()) {
+            one_done();
+            return;
+          }
+          // Loaded only once merged: the load must see these rows.
+          self->request(st.store, local_request, merge_atom_v, st.owner, std::move(copy))
+            .then([one_done](int64_t) { one_done(); },
+                  [self](caf::error& err) { store_failed(self, err, "merge"); });
+        },
+        [self, one_done](caf::error& err) {
+          SPDLOG_LOGGER_INFO(logs::mailbox(), "event=copy_unavailable owner={} err={}",
+                             self->state.owner, self->system().render(err));
+          one_done();
+        });
+}
+
+
+void replicate(self_ptr self, mailbox_item item, std::function<void(bool)> done) {
+  replicate(self, std::move(item), std::move(done), replicate_attempts);
+}
+
+} // namespace parley::mailbox_detail

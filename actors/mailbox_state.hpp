@@ -1,0 +1,87 @@
+#pragma once
+
+// Inside mailbox:<user>: its state, and the helpers shared by the file of its handlers
+// (mailbox.cpp) and the file that keeps its copies on the replicas in step
+// (mailbox_copies.cpp). Nothing outside those two includes this header.
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <caf/actor_clock.hpp>
+#include <caf/response_promise.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "actors/mailbox.hpp"
+#include "actors/mailbox_queue.hpp"
+#include "actors/mailbox_router.hpp"
+
+namespace parley {
+
+struct mailbox_state {
+  struct inbox_waiter {
+    uint64_t token;
+    caf::response_promise promise;
+  };
+
+  static inline const char* name = "mailbox";
+
+  ~mailbox_state() {
+    if (metrics)
+      metrics->mailbox_depth.add(-static_cast<int64_t>(queue.size()));
+  }
+
+  std::string owner;
+  mailbox_settings settings;
+  node_metrics* metrics = nullptr;
+  mailbox_queue queue;
+  mailbox_router router{64};  // mailboxes of the owner's peers, for receipts
+  caf::actor store;
+  caf::actor session;  // the owner's live session, if attached
+  std::vector<inbox_waiter> inbox_waiters;
+  uint64_t next_token = 0;
+  size_t in_flight = 0;  // appends sent to the store, not yet answered
+  // Receipts pushed to the session but not yet written by its socket, by negative
+  // local numbers (stored receipts have positive seqs).
+  std::map<int64_t, mailbox_item> unwritten;
+  int64_t last_unwritten = 0;
+  caf::actor_clock::time_point last_used;
+  std::map<uint64_t, std::function<void()>> retries;  // by token of their retry_atom
+  uint64_t next_retry = 0;
+};
+
+using mailbox_self = caf::stateful_actor<mailbox_state>*;
+
+namespace mailbox_detail {
+
+// -- mailbox.cpp ----------------------------------------------------------------------
+
+void touch(mailbox_self self);
+void depth_changed(mailbox_self self, int64_t delta);
+/// The store lost a write or went away: crash, to be restarted from what was committed.
+void store_failed(mailbox_self self, const caf::error& err, const char* during);
+/// A committed item joins the queue and goes to the live session.
+void arrived(mailbox_self self, const mailbox_item& item);
+
+// -- mailbox_copies.cpp ---------------------------------------------------------------
+
+/// Stops the mailbox (true) when another node serves its owner now.
+bool moved_away(mailbox_self self);
+/// Commits `item` in every replica's store, then calls done(true); done(false) when the
+/// replicas stayed out of reach (or this node stopped being primary) through all tries.
+void replicate(mailbox_self self, mailbox_item item, std::function<void(bool)> done);
+/// Tells the replicas that a message moved on (status_atom, owner, peer, group, id,
+/// status), or that a receipt was handed over (erase_atom, ...).
+void replicate_change(mailbox_self self, caf::message change);
+void erase_receipt_copies(mailbox_self self, const mailbox_item& receipt);
+/// Merges the replicas' copies into the local store, then calls `then`.
+void merge_copies_then_load(mailbox_self self, std::function<void()> then);
+/// Takes in items a merge added to the local store after the mailbox loaded.
+void take_merged(mailbox_self self);
+/// Runs the retry registered under `token` (retry_atom).
+void run_retry(mailbox_self self, uint64_t token);
+
+} // namespace mailbox_detail
+
+} // namespace parley
