@@ -12,6 +12,7 @@
 
 #include "actors/placement.hpp"
 #include "runtime/clock.hpp"
+#include "runtime/countdown.hpp"
 #include "runtime/logging.hpp"
 #include "runtime/unexpected_message.hpp"
 
@@ -92,15 +93,7 @@ void find_user(self_ptr self, const std::string& user, std::function<void()> the
     return;
   }
   auto sources = replica_directories(self, user);
-  if (sources.empty()) {
-    then();
-    return;
-  }
-  auto pending = std::make_shared<size_t>(sources.size());
-  auto one_done = [pending, then] {
-    if (--*pending == 0)
-      then();
-  };
+  auto one_done = countdown(sources.size(), std::move(then));
   for (auto& dir : sources)
     self->request(dir, remote_request, lookup_user_atom_v, user)
       .then(

@@ -9,6 +9,7 @@
 #include <caf/event_based_actor.hpp>
 
 #include "actors/placement.hpp"
+#include "runtime/countdown.hpp"
 #include "runtime/logging.hpp"
 
 namespace parley::mailbox_detail {
@@ -130,15 +131,7 @@ void run_retry(self_ptr self, uint64_t token) {
 void merge_copies_then_load(self_ptr self, std::function<void()> then) {
   auto& st = self->state;
   auto sources = replicas(self);
-  if (sources.empty()) {
-    then();
-    return;
-  }
-  auto pending = std::make_shared<size_t>(sources.size());
-  auto one_done = [pending, then] {
-    if (--*pending == 0)
-      then();
-  };
+  auto one_done = countdown(sources.size(), std::move(then));
   for (auto& source : sources)
     self->request(source, remote_request, dump_atom_v, st.owner)
       .then(
