@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cstdlib>
 
+#include <boost/json/serialize.hpp>
+#include <boost/json/string_view.hpp>
 #include <sodium.h>
 
 #include "runtime/base64.hpp"
@@ -72,6 +74,17 @@ std::string hello_frame(std::string_view user, std::string_view nonce) {
   frame += R"(","sig":")";
   frame += base64_encode({reinterpret_cast<const char*>(sig), sizeof(sig)});
   frame += R"("})";
+  return frame;
+}
+
+std::string token_hello_frame(std::string_view user, std::string_view token) {
+  // The token is what the node wrote in a JSON string; the bench keeps it unescaped
+  // (server_frame's views), so it is written back escaped.
+  std::string frame{R"({"op":"hello","user":")"};
+  frame += user;
+  frame += R"(","token":)";
+  frame += boost::json::serialize(boost::json::string_view{token.data(), token.size()});
+  frame += '}';
   return frame;
 }
 

@@ -25,6 +25,10 @@ std::string run_tag(size_t size);
 /// Answers a challenge: a fresh Ed25519 key pair signs "parley-auth-v1:<nonce>:<user>".
 std::string hello_frame(std::string_view user, std::string_view nonce);
 
+/// Logs in again with the token of an earlier welcome, as a client does after its node
+/// died (PROTOCOL.md section 2): no key pair, no signature.
+std::string token_hello_frame(std::string_view user, std::string_view token);
+
 /// Appends a one-to-one send to user number `to` (named `to_name`) whose id is
 /// "<seq>_<to>_<sent_ns>". `body` needs no escaping.
 void append_send(std::string& out, uint64_t seq, uint32_t to, std::string_view to_name,

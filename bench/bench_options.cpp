@@ -1,8 +1,10 @@
 #include "bench/bench_options.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <set>
 
 namespace parley::bench {
 
@@ -32,6 +34,55 @@ bool parse_uint(const std::string& text, uint64_t lo, uint64_t hi, uint64_t& out
   return true;
 }
 
+// Splits "a,b,c"; an empty item makes the whole list bad.
+std::optional<std::vector<std::string>> split_list(const std::string& text) {
+  std::vector<std::string> items;
+  size_t start = 0;
+  for (;;) {
+    auto comma = text.find(',', start);
+    auto item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (item.empty())
+      return std::nullopt;
+    items.push_back(item);
+    if (comma == std::string::npos)
+      return items;
+    start = comma + 1;
+  }
+}
+
+bool parse_endpoints(const std::string& text, std::vector<endpoint>& out) {
+  auto items = split_list(text);
+  if (!items)
+    return false;
+  out.clear();
+  for (const auto& item : *items) {
+    auto ep = parse_endpoint(item);
+    if (!ep || ep->port == 0)
+      return false;
+    out.push_back(*ep);
+  }
+  return true;
+}
+
+bool parse_pid(const std::string& text, int& out) {
+  uint64_t u = 0;
+  if (!parse_uint(text, 1, 4194304, u))
+    return false;
+  out = static_cast<int>(u);
+  return true;
+}
+
+bool parse_pids(const std::string& text, std::vector<int>& out) {
+  auto items = split_list(text);
+  if (!items)
+    return false;
+  out.clear();
+  for (const auto& item : *items)
+    if (!parse_pid(item, out.emplace_back()))
+      return false;
+  return true;
+}
+
 // Applies one --name=value flag; an empty return means it was accepted.
 std::string apply(options& o, const std::string& name, const std::string& value,
                   bool has_value) {
@@ -45,15 +96,29 @@ std::string apply(options& o, const std::string& name, const std::string& value,
   }
   if (!has_value)
     return "--" + name + " needs a value (--" + name + "=...)";
+  // The singular flags are the one-node spellings of the lists.
   if (name == "server" || name == "admin") {
     auto ep = parse_endpoint(value);
     if (!ep || ep->port == 0)
       return bad("HOST:PORT with a nonzero port");
-    (name == "server" ? o.server : o.admin.emplace()) = *ep;
+    (name == "server" ? o.servers : o.admins) = {*ep};
+  } else if (name == "servers" || name == "admins") {
+    if (!parse_endpoints(value, name == "servers" ? o.servers : o.admins))
+      return bad("HOST:PORT,HOST:PORT,... with nonzero ports");
   } else if (name == "server-pid") {
-    if (!parse_uint(value, 1, 4194304, u))
+    int pid = 0;
+    if (!parse_pid(value, pid))
       return bad("a process id");
-    o.server_pid = static_cast<int>(u);
+    o.server_pids = {pid};
+  } else if (name == "server-pids") {
+    if (!parse_pids(value, o.server_pids))
+      return bad("PID,PID,... (process ids)");
+  } else if (name == "failover-kill-pid") {
+    if (!parse_pid(value, o.failover_kill_pid))
+      return bad("a process id (one of --server-pids)");
+  } else if (name == "failover-at") {
+    if (!parse_double(value, 0, 86400, o.failover_at_s))
+      return bad("seconds into the measured window");
   } else if (name == "users") {
     if (!parse_uint(value, 1, max_users, u))
       return bad("1.." + std::to_string(max_users) + " (the open-file cap is 20,000)");
@@ -92,12 +157,48 @@ std::string apply(options& o, const std::string& name, const std::string& value,
   return {};
 }
 
+// Checks what no single flag can: the flags that must come together, or not at all.
+std::string check_combination(const options& o, const std::set<std::string>& given) {
+  for (const char* one : {"server", "admin", "server-pid"}) {
+    auto many = std::string{one} + "s";
+    if (given.count(one) && given.count(many))
+      return "--" + std::string{one} + " and --" + many + " are two spellings of one list: "
+             "give one";
+  }
+  if (o.servers.empty())
+    return "--server=HOST:PORT or --servers=HOST:PORT,... (client ports) is required";
+  if (!o.idle && o.users < 2)
+    return "--users: traffic needs at least 2 users (or use --idle)";
+  if (given.count("failover-at") && !o.failover())
+    return "--failover-at needs --failover-kill-pid";
+  if (!o.failover())
+    return {};
+  if (o.idle)
+    return "--failover-kill-pid needs traffic (not --idle)";
+  if (o.servers.size() < 2)
+    return "--failover-kill-pid needs at least two --servers to reconnect to";
+  if (o.server_pids.size() != o.servers.size())
+    return "--failover-kill-pid needs --server-pids with one pid per --servers entry, in "
+           "the same order";
+  if (std::find(o.server_pids.begin(), o.server_pids.end(), o.failover_kill_pid)
+      == o.server_pids.end())
+    return "--failover-kill-pid must be one of --server-pids";
+  if (o.failover_at_s >= o.duration_s)
+    return "--failover-at must fall inside the measured window (less than --duration)";
+  return {};
+}
+
 } // namespace
+
+size_t options::killed_server() const {
+  auto at = std::find(server_pids.begin(), server_pids.end(), failover_kill_pid);
+  return static_cast<size_t>(at - server_pids.begin());
+}
 
 parse_result parse_options(int argc, char** argv) {
   parse_result r;
   options o;
-  bool have_server = false;
+  std::set<std::string> given;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
@@ -115,14 +216,10 @@ parse_result parse_options(int argc, char** argv) {
       r.error = err;
       return r;
     }
-    have_server = have_server || name == "server";
+    given.insert(name);
   }
-  if (!have_server) {
-    r.error = "--server=HOST:PORT (the node's client port) is required";
-    return r;
-  }
-  if (!o.idle && o.users < 2) {
-    r.error = "--users: traffic needs at least 2 users (or use --idle)";
+  if (auto err = check_combination(o, given); !err.empty()) {
+    r.error = err;
     return r;
   }
   if (o.threads > o.users)
@@ -132,10 +229,16 @@ parse_result parse_options(int argc, char** argv) {
 }
 
 const char* usage() {
-  return "usage: parley-bench --server=HOST:PORT [flags]\n"
-         "  --server=HOST:PORT      client port of the node (required)\n"
+  return "usage: parley-bench --server=HOST:PORT | --servers=HOST:PORT,... [flags]\n"
+         "  --server=HOST:PORT      client port of the node (this or --servers is required)\n"
+         "  --servers=H:P,H:P,...   client ports of a cluster's nodes: user i uses node i % n\n"
          "  --admin=HOST:PORT       admin port: /metrics counters are compared with ours\n"
-         "  --server-pid=PID        read the node's RSS from /proc/PID/status\n"
+         "  --admins=H:P,H:P,...    admin ports of several nodes: their counters are summed\n"
+         "  --server-pid=PID        read the node's RSS and CPU from /proc/PID\n"
+         "  --server-pids=PID,...   the nodes' processes (summed), in --servers order\n"
+         "  --failover-kill-pid=PID SIGKILL this node (one of --server-pids) during the window;\n"
+         "                          its clients reconnect to the next server and resend\n"
+         "  --failover-at=S         seconds into the measured window for the kill (default 5)\n"
          "  --users=U               connections, one user each (default 100, at most 19000)\n"
          "  --rate=R                total messages per second, paced; 0 = flat out (default)\n"
          "  --duration=S            measured seconds (default 10)\n"

@@ -1,5 +1,6 @@
 #include "bench/load_driver.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include <boost/asio/post.hpp>
@@ -11,9 +12,13 @@ namespace parley::bench {
 
 namespace {
 
-// The per-pair order checks need 16 bytes per (recipient, sender): 64 MB at 2,000 users,
-// too much beyond that.
-constexpr uint32_t max_users_order_checked = 2000;
+// The recipients' set of keys seen is sized for the run up front: growing it rehashes
+// every key at once, a pause on the io thread that would show as latency.
+size_t expected_arrivals(const options& o) {
+  double rate = o.rate > 0 ? o.rate : 25000;  // flat out: above what one node does here
+  double seconds = o.warmup_s + o.duration_s + 10;  // + the drain
+  return static_cast<size_t>(std::min(rate * seconds / o.threads, 8e6));
+}
 
 } // namespace
 
@@ -23,13 +28,13 @@ load_driver::load_driver(run_plan& plan, uint32_t first, uint32_t count)
     pacer_(io_),
     users_(count),
     rng_(0x2545F4914F6CDD1DULL ^ (uint64_t{first} << 20)) {
-  bool check_order = plan.opts.users <= max_users_order_checked;
   for (uint32_t i = 0; i < count; ++i) {
     users_[i].number = first + i;
-    if (check_order) {
-      users_[i].from_sender.resize(plan.opts.users);
-      users_[i].to_recipient.resize(plan.opts.users);
-    }
+    users_[i].server = (first + i) % plan.servers.size();
+  }
+  if (!plan.opts.idle) {
+    seen_.reserve(expected_arrivals(plan.opts));
+    arrivals_.reserve(expected_arrivals(plan.opts));
   }
 }
 
@@ -65,9 +70,17 @@ std::future<run_totals> load_driver::totals() {
   return call([this] {
     auto t = totals_;
     t.users = users_.size();
-    t.order_checked = plan_.opts.users <= max_users_order_checked;
     return t;
   });
+}
+
+std::future<failover_stats> load_driver::failover() {
+  return call([this] { return failover_; });
+}
+
+void load_driver::lend_records(std::vector<std::vector<sent_record>*>& sent) {
+  for (auto& u : users_)
+    sent[u.number] = &u.sent;
 }
 
 int64_t load_driver::now() const {
@@ -83,13 +96,18 @@ void load_driver::log_in_all() {
 void load_driver::start_logins() {
   auto share = (plan_.opts.login_concurrency + plan_.opts.threads - 1) / plan_.opts.threads;
   while (!closing_ && logins_in_flight_ < share && next_login_ < users_.size()) {
-    auto& u = users_[next_login_];
-    u.client = std::make_unique<ws_client>(io_, static_cast<ws_handler&>(*this), next_login_);
-    ++next_login_;
     ++logins_in_flight_;
-    ++totals_.open;
-    u.client->connect(plan_.server, plan_.host_header);
+    connect(users_[next_login_++]);
   }
+}
+
+void load_driver::connect(user& u) {
+  auto tag = static_cast<uint32_t>(&u - users_.data());
+  if (u.client)
+    retired_.push_back(std::move(u.client));
+  u.client = std::make_unique<ws_client>(io_, static_cast<ws_handler&>(*this), tag);
+  ++totals_.open;
+  u.client->connect(plan_.servers[u.server], plan_.host_headers[u.server]);
 }
 
 void load_driver::on_open(ws_client&) {
@@ -99,10 +117,19 @@ void load_driver::on_open(ws_client&) {
 void load_driver::on_login_frame(user& u, const server_frame& f) {
   switch (f.kind) {
     case frame_kind::challenge:
-      u.client->send_text(hello_frame(plan_.names[u.number], f.nonce));
+      if (u.logged_in)
+        u.client->send_text(token_hello_frame(plan_.names[u.number], u.token));
+      else
+        u.client->send_text(hello_frame(plan_.names[u.number], f.nonce));
       break;
     case frame_kind::welcome:
+      u.online = true;
+      if (u.logged_in) {
+        on_reconnected(u);
+        break;
+      }
       u.logged_in = true;
+      u.token.assign(f.token.data(), f.token.size());
       ++totals_.logged_in;
       --logins_in_flight_;
       start_logins();
@@ -119,7 +146,7 @@ void load_driver::on_login_frame(user& u, const server_frame& f) {
 void load_driver::on_text(ws_client& c, std::string& text) {
   auto& u = users_[c.tag()];
   read_server_frame(text, frame_);
-  if (!u.logged_in) {
+  if (!u.online) {
     on_login_frame(u, frame_);
     return;
   }
@@ -131,10 +158,10 @@ void load_driver::on_text(ws_client& c, std::string& text) {
       on_msg(u, frame_);
       break;
     case frame_kind::receipt:
-      on_receipt(frame_);
+      on_receipt(u, frame_);
       break;
     case frame_kind::error:
-      on_error(frame_);
+      on_error(u, frame_);
       break;
     default:
       ++totals_.unknown_frames;
@@ -151,12 +178,18 @@ void load_driver::on_closed(ws_client& c, const close_info& info) {
     start_logins();
     return;
   }
-  if (!info.clean) {
+  bool was_online = std::exchange(u.online, false);
+  // A connection the failover kill cut is planned; so is a failed attempt to reconnect,
+  // which on_cut counts and retries.
+  bool planned = !closing_ && (!was_online || cut_by_kill(u));
+  if (!info.clean && !planned) {
     std::string why = info.why;
     if (info.code != 0)
       why += " (status " + std::to_string(info.code) + ")";
     ++totals_.disconnects[why];
   }
+  if (!closing_ && plan_.opts.failover())
+    on_cut(u, was_online);
 }
 
 void load_driver::close_all() {

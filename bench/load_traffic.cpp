@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
 
 #include <boost/asio/post.hpp>
 
@@ -27,7 +26,7 @@ void load_driver::start_traffic() {
     traffic_ = true;
     if (plan_.opts.rate <= 0) {
       for (auto& u : users_)
-        for (uint32_t i = 0; i < plan_.opts.window && u.logged_in; ++i)
+        for (uint32_t i = 0; i < plan_.opts.window && u.online; ++i)
           send_one(u);
       return;
     }
@@ -56,7 +55,7 @@ void load_driver::pace() {
     for (size_t tries = 0; tries < users_.size() && !sender; ++tries) {
       auto& candidate = users_[next_sender_];
       next_sender_ = (next_sender_ + 1) % users_.size();
-      if (candidate.logged_in && candidate.client->is_open())
+      if (candidate.online && candidate.client->is_open())
         sender = &candidate;
     }
     if (!sender) {
@@ -90,95 +89,120 @@ uint32_t load_driver::pick_recipient(uint32_t sender) {
 }
 
 void load_driver::send_one(user& u) {
-  if (!u.client || !u.client->is_open())
+  if (!u.online || !u.client->is_open())
     return;
   auto to = pick_recipient(u.number);
-  out_.clear();
-  append_send(out_, u.next_seq++, to, plan_.names[to], now(), plan_.body);
-  u.client->send_text(out_);
+  auto seq = u.sent.size();
+  u.sent.push_back(sent_record{now(), to});
+  write_send(u, seq);
   ++totals_.sent;
   if (measuring())
     ++window_.sent;
+  if (!u.sent_after_kill && kill_time() >= 0) {
+    u.sent_after_kill = true;
+    ++failover_.sent_after_kill;
+  }
+}
+
+// The id carries the first send's time, so a resend's ack counts from the first send.
+void load_driver::write_send(user& u, uint64_t seq) {
+  const auto& rec = u.sent[seq];
+  out_.clear();
+  append_send(out_, seq, rec.to, plan_.names[rec.to], rec.sent_ns, plan_.body);
+  u.client->send_text(out_);
+}
+
+sent_record* load_driver::record_of(user& u, std::string_view id) {
+  auto parsed = parse_message_id(id);
+  if (!parsed || parsed->seq >= u.sent.size()) {
+    ++totals_.unknown_frames;
+    return nullptr;
+  }
+  return &u.sent[parsed->seq];
 }
 
 void load_driver::on_ack(user& u, const server_frame& f) {
-  auto id = parse_message_id(f.id);
-  if (!id) {
-    ++totals_.unknown_frames;
+  auto* rec = record_of(u, f.id);
+  if (!rec)
+    return;
+  if (rec->ack_rank != 0) {
+    ++totals_.duplicate_acks;
     return;
   }
+  rec->ack_rank = ++acks_;
   ++totals_.acked;
-  if (id->to < u.to_recipient.size())
-    check_order(u.to_recipient[id->to], *id, plan_.names[u.number], plan_.names[id->to], "acked",
-                totals_.ack_order_violations);
   if (measuring()) {
     ++window_.acked;
-    window_.ack.record(now() - id->sent_ns);
+    window_.ack.record(now() - rec->sent_ns);
   }
+  if (plan_.opts.failover())
+    note_failover_ack(u, *rec);
+  while (u.first_unacked < u.sent.size()
+         && (u.sent[u.first_unacked].ack_rank != 0 || u.sent[u.first_unacked].refused))
+    ++u.first_unacked;
   if (traffic_ && plan_.opts.rate <= 0)
     send_one(u);
 }
 
+// After a reconnect the node may push a message again: it is answered with `delivered`
+// again (the node pushes until it hears that) but counted once, as a client shows it once.
 void load_driver::on_msg(user& u, const server_frame& f) {
   auto id = parse_message_id(f.id);
-  if (!id) {
+  auto sender = user_number(f.from);
+  if (!id || !sender) {
     ++totals_.unknown_frames;
     return;
   }
-  ++totals_.received;
-  if (measuring()) {
-    ++window_.received;
-    window_.e2e.record(now() - id->sent_ns);
+  if (seen_.insert(message_key(*sender, id->seq)).second) {
+    ++totals_.received;
+    arrivals_.push_back(arrival{*sender, u.number, id->seq});
+    if (measuring()) {
+      ++window_.received;
+      window_.e2e.record(now() - id->sent_ns);
+    }
+  } else {
+    ++totals_.duplicate_msgs;
   }
-  if (auto sender = user_number(f.from); sender && *sender < u.from_sender.size())
-    check_order(u.from_sender[*sender], *id, f.from, plan_.names[u.number], "delivered",
-                totals_.order_violations);
   out_.clear();
   append_delivered(out_, f.from, f.id);
   u.client->send_text(out_);
 }
 
-// Per (sender, recipient) pair, sequence numbers must rise. A sender writes a pair's sends
-// in order on one socket, so a chat user expects acks and arrivals in that order; PROTOCOL.md
-// section 4 promises arrival in ack order. Checking both sides tells which one broke.
-void load_driver::check_order(pair_order& pair, const message_id& id, std::string_view from,
-                              std::string_view to, const char* what, uint64_t& violations) {
-  ++pair.seen;
-  if (id.seq + 1 > pair.next_seq) {
-    pair.next_seq = static_cast<uint32_t>(id.seq + 1);
+void load_driver::on_receipt(user& u, const server_frame& f) {
+  auto* rec = f.status == "delivered" ? record_of(u, f.id) : nullptr;
+  if (!rec) {
+    if (f.status != "delivered")
+      ++totals_.unknown_frames;
     return;
   }
-  ++violations;
-  if (totals_.order_samples.size() >= max_order_samples)
-    return;
-  // Which frame of the pair it was tells whether only a pair's first messages are hit.
-  char detail[96];
-  std::snprintf(detail, sizeof(detail), " (frame %u of the pair, sent at +%.3f s)", pair.seen,
-                static_cast<double>(id.sent_ns) / 1e9);
-  totals_.order_samples.push_back(std::string{from} + " -> " + std::string{to} + " " + what
-                                  + " seq " + std::to_string(id.seq) + " after seq "
-                                  + std::to_string(pair.next_seq - 1) + detail);
-}
-
-void load_driver::on_receipt(const server_frame& f) {
-  auto id = parse_message_id(f.id);
-  if (!id || f.status != "delivered") {
-    ++totals_.unknown_frames;
+  if (rec->receipt) {
+    ++totals_.duplicate_receipts;
     return;
   }
+  rec->receipt = true;
   ++totals_.receipts;
   if (measuring()) {
     ++window_.receipts;
-    window_.receipt.record(now() - id->sent_ns);
+    window_.receipt.record(now() - rec->sent_ns);
   }
 }
 
-void load_driver::on_error(const server_frame& f) {
+// Only sends carry ids here. `unavailable` means the node could not reach durability yet
+// and the same id may be sent again (PROTOCOL.md section 3). Any other error refuses the
+// send, and its slot is not refilled: after rate_limited that would only hammer the
+// limiter; the error count shows the window shrank.
+void load_driver::on_error(user& u, const server_frame& f) {
   ++totals_.errors[std::string{f.code}];
   if (f.id.empty())
     return;
-  // Only sends carry ids here. The slot is not refilled: after rate_limited that would
-  // only hammer the limiter; the error count shows the window shrank.
+  auto* rec = record_of(u, f.id);
+  if (!rec || rec->ack_rank != 0 || rec->refused)
+    return;
+  if (f.code == "unavailable") {
+    resend_later(u, static_cast<uint64_t>(rec - u.sent.data()));
+    return;
+  }
+  rec->refused = true;
   ++totals_.send_errors;
 }
 

@@ -1,11 +1,15 @@
 // parley-bench: the load generator. Logs in many users over WebSocket from one process,
-// drives one-to-one traffic (every msg answered with `delivered`), and prints throughput,
-// latency percentiles beside the VM's own wake-up jitter, the node's memory per user and
-// the node's own counters for comparison. See bench/README.md.
+// to one node or spread over a cluster's nodes, drives one-to-one traffic (every msg
+// answered with `delivered`), and prints throughput, latency percentiles beside the VM's
+// own wake-up jitter, the nodes' memory per user and their own counters for comparison.
+// A failover run SIGKILLs one node mid-window and times how soon its clients are served
+// again elsewhere. See bench/README.md.
 
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -63,18 +67,29 @@ bool wait_for(drivers& ds, clock_type::duration limit, Pred done, run_totals& la
   }
 }
 
-std::optional<proc_memory> memory(const options& o) {
-  return o.server_pid ? read_proc_memory(o.server_pid) : std::nullopt;
+std::optional<memory_sum> memory(const options& o) {
+  return o.server_pids.empty() ? std::nullopt : sum_memory(o.server_pids);
 }
 
-std::optional<metrics_sample> scrape(const options& o, run_report& r) {
-  if (!o.admin)
-    return std::nullopt;
-  std::string error;
-  auto m = fetch_metrics(*o.admin, error);
-  if (!m)
-    r.metrics_error = error;
-  return m;
+clock_type::duration seconds(double s) {
+  return std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(s));
+}
+
+// The failover kill. Its time is published first, so a driver that sees a connection cut
+// already knows the kill caused it.
+void kill_node(run_plan& plan, clock_type::time_point window_start, run_report& r) {
+  auto pid = plan.opts.failover_kill_pid;
+  auto kill_ns = parley::steady_ns() - plan.origin_ns;
+  plan.kill_ns.store(kill_ns, std::memory_order_release);
+  r.kill_s = seconds_since(window_start);
+  r.kill_run_s = static_cast<double>(kill_ns) / 1e9;
+  if (::kill(pid, SIGKILL) != 0) {
+    r.kill_error = "kill(" + std::to_string(pid) + ", SIGKILL): " + std::strerror(errno);
+    plan.kill_ns.store(-1, std::memory_order_release);
+    r.kill_s.reset();
+  }
+  std::fprintf(stderr, "parley-bench: %s node pid %d at +%.3f s\n",
+               r.kill_s ? "killed" : "could not kill", pid, seconds_since(window_start));
 }
 
 void measure_traffic(run_plan& plan, drivers& ds, run_report& r) {
@@ -88,25 +103,27 @@ void measure_traffic(run_plan& plan, drivers& ds, run_report& r) {
   plan.measuring.store(true);
   probe.measure(true);
   auto t0 = clock_type::now();
-  auto server_cpu0 = o.server_pid ? read_proc_cpu_seconds(o.server_pid) : std::nullopt;
+  auto server_cpu0 = cpu_seconds(o.server_pids);
   auto bench_cpu0 = read_proc_cpu_seconds(::getpid());
   auto m0_at = clock_type::now();
-  r.metrics_start = scrape(o, r);
+  r.metrics_start = scrape_all(o.admins);
   m0_at += (clock_type::now() - m0_at) / 2;
 
-  std::this_thread::sleep_until(t0 + std::chrono::duration_cast<clock_type::duration>(
-                                       std::chrono::duration<double>(o.duration_s)));
+  if (o.failover()) {
+    std::this_thread::sleep_until(t0 + seconds(o.failover_at_s));
+    kill_node(plan, t0, r);
+  }
+  std::this_thread::sleep_until(t0 + seconds(o.duration_s));
   plan.measuring.store(false);
   probe.measure(false);
   r.window_s = seconds_since(t0);
-  auto server_cpu1 = o.server_pid ? read_proc_cpu_seconds(o.server_pid) : std::nullopt;
+  auto server_cpu1 = cpu_seconds(o.server_pids);
   auto bench_cpu1 = read_proc_cpu_seconds(::getpid());
   auto m1_at = clock_type::now();
-  r.metrics_end = scrape(o, r);
+  r.metrics_end = scrape_all(o.admins);
   m1_at += (clock_type::now() - m1_at) / 2;
   r.metrics_s = std::chrono::duration<double>(m1_at - m0_at).count();
-  if (server_cpu0 && server_cpu1)
-    r.server_cpu_s = *server_cpu1 - *server_cpu0;
+  r.server_cpu = cpu_between(server_cpu0, server_cpu1);
   if (bench_cpu0 && bench_cpu1)
     r.bench_cpu_s = *bench_cpu1 - *bench_cpu0;
 
@@ -120,9 +137,39 @@ void measure_traffic(run_plan& plan, drivers& ds, run_report& r) {
   std::fprintf(stderr, "parley-bench: measured; draining\n");
   r.drained = wait_for(ds, drain_limit, [](const run_totals& t) { return t.settled(); },
                        r.totals);
-  r.metrics_drained = scrape(o, r);
+  r.metrics_drained = scrape_all(o.admins);
   r.mem_after = memory(o);
   r.jitter = probe.stop();
+  for (auto& d : ds)
+    r.failover.merge(d->failover().get());
+}
+
+// After the drivers stopped: every message of the run, from both ends.
+delivery_findings check_all(const run_plan& plan, drivers& ds) {
+  std::vector<std::vector<sent_record>*> sent(plan.opts.users, nullptr);
+  std::vector<arrival> arrivals;
+  for (auto& d : ds) {
+    d->lend_records(sent);
+    arrivals.insert(arrivals.end(), d->arrivals().begin(), d->arrivals().end());
+  }
+  return check_deliveries(sent, arrivals, plan.names);
+}
+
+// Fills the plan's addresses; an empty return means they are usable.
+std::string resolve_servers(run_plan& plan) {
+  for (const auto& server : plan.opts.servers) {
+    boost::system::error_code ec;
+    auto address = boost::asio::ip::make_address(
+      server.host == "localhost" ? "127.0.0.1" : server.host, ec);
+    if (ec)
+      return "--server: " + server.host + " is not an IP address";
+    plan.servers.emplace_back(address, server.port);
+    plan.host_headers.push_back(server.to_string());
+  }
+  for (int pid : plan.opts.server_pids)
+    if (!read_proc_memory(pid))
+      return "--server-pid: no readable /proc/" + std::to_string(pid) + "/status";
+  return {};
 }
 
 } // namespace
@@ -142,16 +189,8 @@ int main(int argc, char** argv) {
   auto plan = std::make_unique<run_plan>();
   plan->opts = *parsed.opts;
   const auto& o = plan->opts;
-  boost::system::error_code ec;
-  auto address = boost::asio::ip::make_address(o.server.host == "localhost" ? "127.0.0.1"
-                                                                            : o.server.host, ec);
-  if (ec)
-    return usage_error("--server: " + o.server.host + " is not an IP address");
-  plan->server = {address, o.server.port};
-  plan->host_header = o.server.to_string();
-  if (o.server_pid && !read_proc_memory(o.server_pid))
-    return usage_error("--server-pid: no readable /proc/" + std::to_string(o.server_pid)
-                       + "/status");
+  if (auto err = resolve_servers(*plan); !err.empty())
+    return usage_error(err);
 
   run_report r;
   r.opts = o;
@@ -183,19 +222,17 @@ int main(int argc, char** argv) {
                static_cast<unsigned long long>(r.totals.logged_in),
                static_cast<unsigned long long>(r.totals.login_failed), r.login_s);
 
-  if (o.server_pid)
-    r.server_files = count_open_files(o.server_pid);
+  r.server_files = sum_open_files(o.server_pids);
   if (o.idle) {
     // Let the node finish what each login started before its memory is read.
-    auto cpu0 = o.server_pid ? read_proc_cpu_seconds(o.server_pid) : std::nullopt;
+    auto cpu0 = cpu_seconds(o.server_pids);
     auto settle_start = clock_type::now();
     std::this_thread::sleep_for(std::chrono::duration<double>(o.settle_s));
-    auto cpu1 = o.server_pid ? read_proc_cpu_seconds(o.server_pid) : std::nullopt;
+    auto cpu1 = cpu_seconds(o.server_pids);
     r.window_s = seconds_since(settle_start);
-    if (cpu0 && cpu1)
-      r.server_cpu_s = *cpu1 - *cpu0;
+    r.server_cpu = cpu_between(cpu0, cpu1);
     r.mem_logged_in = memory(o);
-    r.metrics_end = scrape(o, r);
+    r.metrics_end = scrape_all(o.admins);
     r.totals = all_totals(ds);
   } else if (r.totals.logged_in >= 2) {
     r.mem_logged_in = memory(o);
@@ -216,6 +253,8 @@ int main(int argc, char** argv) {
   r.totals.disconnects = closing.disconnects;
   for (auto& d : ds)
     d->stop();
+  if (!o.idle)
+    r.deliveries = check_all(*plan, ds);
 
   if (o.idle || r.totals.logged_in < 2)
     print_idle_report(stdout, r);

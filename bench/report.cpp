@@ -1,36 +1,10 @@
 #include "bench/report.hpp"
 
+#include "bench/report_lines.hpp"
+
 namespace parley::bench {
 
 namespace {
-
-struct quantile {
-  const char* label;
-  double q;
-};
-constexpr quantile quantiles[] = {{"p50", 0.5}, {"p99", 0.99}, {"p99.9", 0.999},
-                                  {"p99.99", 0.9999}};
-
-double ms(int64_t ns) {
-  return static_cast<double>(ns) / 1e6;
-}
-
-void line(std::FILE* out, const std::string& label, const char* fmt, double value,
-          const char* unit) {
-  std::fprintf(out, "%-44s ", (label + ":").c_str());
-  std::fprintf(out, fmt, value);
-  std::fprintf(out, *unit ? " %s\n" : "%s\n", unit);
-}
-
-void count_line(std::FILE* out, const std::string& label, uint64_t n) {
-  std::fprintf(out, "%-44s %llu\n", (label + ":").c_str(), static_cast<unsigned long long>(n));
-}
-
-void latency_lines(std::FILE* out, const std::string& name, const latency_histogram& h) {
-  for (const auto& [label, q] : quantiles)
-    line(out, name + " " + label, "%.3f", ms(h.percentile(q)), "ms");
-  line(out, name + " max", "%.3f", ms(h.max()), "ms");
-}
 
 void table_row(std::FILE* out, const char* name, const latency_histogram& h) {
   std::fprintf(out, "  %-24s", name);
@@ -39,50 +13,114 @@ void table_row(std::FILE* out, const char* name, const latency_histogram& h) {
   std::fprintf(out, " %8.3f %10llu\n", ms(h.max()), static_cast<unsigned long long>(h.count()));
 }
 
-void memory_lines(std::FILE* out, const char* when, const std::optional<proc_memory>& m) {
+void memory_lines(std::FILE* out, const char* when, const std::optional<memory_sum>& m) {
   if (!m)
     return;
-  line(out, std::string{"server RSS "} + when, "%.1f", m->rss_kb / 1024.0, "MiB");
+  line(out, std::string{"server RSS "} + when + nodes_suffix(m->nodes, m->of), "%.1f",
+       m->total.rss_kb / 1024.0, "MiB");
 }
 
 void files_line(std::FILE* out, const run_report& r) {
   if (r.server_files)
-    count_line(out, "server open files, all logged in", *r.server_files);
+    count_line(out, "server open files, all logged in"
+                      + nodes_suffix(r.opts.server_pids.size(), r.opts.server_pids.size()),
+               *r.server_files);
 }
 
-void per_user_lines(std::FILE* out, const run_report& r, const std::optional<proc_memory>& after) {
-  if (!r.mem_before || !after || r.totals.logged_in == 0)
+// Per user, only when the same nodes were read before and after: a sum over fewer nodes
+// at one end would make a difference of nothing.
+void per_user_lines(std::FILE* out, const run_report& r, const std::optional<memory_sum>& after) {
+  if (!r.mem_before || !after || r.totals.logged_in == 0 || r.mem_before->nodes != after->nodes)
     return;
   auto users = static_cast<double>(r.totals.logged_in);
-  line(out, "server RSS per connected user", "%.2f",
-       (after->rss_kb - r.mem_before->rss_kb) / users, "KiB");
-  line(out, "server RssAnon per connected user", "%.2f",
-       (after->anon_kb - r.mem_before->anon_kb) / users, "KiB");
+  auto suffix = nodes_suffix(after->nodes, after->of);
+  line(out, "server RSS per connected user" + suffix, "%.2f",
+       (after->total.rss_kb - r.mem_before->total.rss_kb) / users, "KiB");
+  line(out, "server RssAnon per connected user" + suffix, "%.2f",
+       (after->total.anon_kb - r.mem_before->total.anon_kb) / users, "KiB");
+}
+
+void metrics_error_lines(std::FILE* out, const run_report& r) {
+  for (const auto* s : {&r.metrics_start, &r.metrics_end, &r.metrics_drained})
+    for (const auto& error : s->errors)
+      text_line(out, "server metrics", error);
+}
+
+// " (metrics)", or " (metrics, sum of 3 nodes)" over a cluster; `extra` goes after
+// "metrics".
+std::string metrics_tag(const metrics_sums& s, const char* extra = "") {
+  auto nodes = nodes_suffix(s.nodes, s.of);  // " (sum of ...)"
+  return " (metrics" + std::string{extra} + (nodes.empty() ? ")" : ", " + nodes.substr(2));
 }
 
 void metrics_lines(std::FILE* out, const run_report& r) {
-  if (!r.metrics_error.empty())
-    std::fprintf(out, "%-44s %s\n", "server metrics:", r.metrics_error.c_str());
-  if (!r.metrics_start || !r.metrics_end || r.metrics_s <= 0)
-    return;
-  auto rate = [&](const char* name) {
-    return (r.metrics_end->get(name) - r.metrics_start->get(name)) / r.metrics_s;
-  };
-  line(out, "server acked msg/s (metrics)", "%.0f", rate("parley_messages_acked_total"), "");
-  line(out, "server delivered msg/s (metrics)", "%.0f", rate("parley_messages_delivered_total"), "");
-  line(out, "server receipts/s (metrics)", "%.0f", rate("parley_receipts_total"), "");
-  for (const auto& [label, q] : quantiles)
-    if (auto s = ack_quantile_between(*r.metrics_start, *r.metrics_end, q))
-      line(out, std::string{"server ack latency "} + label + " (metrics, bucket edge)", "%.3f",
-           *s * 1e3, "ms");
-  line(out, "server actor restarts in window (metrics)", "%.0f",
-       r.metrics_end->get("parley_actor_restarts_total")
-         - r.metrics_start->get("parley_actor_restarts_total"), "");
-  line(out, "server mailbox depth at window end (metrics)", "%.0f",
-       r.metrics_end->get("parley_mailbox_depth"), "");
-  if (r.metrics_drained)
-    line(out, "server mailbox depth after drain (metrics)", "%.0f",
-         r.metrics_drained->get("parley_mailbox_depth"), "");
+  metrics_error_lines(out, r);
+  auto window = sum_common({&r.metrics_start, &r.metrics_end});
+  if (window.nodes > 0 && r.metrics_s > 0) {
+    const auto& start = window.sums[0];
+    const auto& end = window.sums[1];
+    auto tag = metrics_tag(window);
+    auto rate = [&](const char* name) { return (end.get(name) - start.get(name)) / r.metrics_s; };
+    line(out, "server acked msg/s" + tag, "%.0f", rate("parley_messages_acked_total"), "");
+    line(out, "server delivered msg/s" + tag, "%.0f", rate("parley_messages_delivered_total"), "");
+    line(out, "server receipts/s" + tag, "%.0f", rate("parley_receipts_total"), "");
+    for (const auto& [label, q] : quantiles)
+      if (auto s = ack_quantile_between(start, end, q))
+        line(out, std::string{"server ack latency "} + label
+                    + metrics_tag(window, ", bucket edge"), "%.3f", *s * 1e3, "ms");
+    line(out, "server actor restarts in window" + tag, "%.0f",
+         end.get("parley_actor_restarts_total") - start.get("parley_actor_restarts_total"), "");
+  }
+  auto at_end = sum_common({&r.metrics_end});
+  if (at_end.nodes > 0)
+    line(out, "server mailbox depth at window end" + metrics_tag(at_end), "%.0f",
+         at_end.sums[0].get("parley_mailbox_depth"), "");
+  auto drained = sum_common({&r.metrics_drained});
+  if (drained.nodes > 0)
+    line(out, "server mailbox depth after drain" + metrics_tag(drained), "%.0f",
+         drained.sums[0].get("parley_mailbox_depth"), "");
+}
+
+void cpu_lines(std::FILE* out, const run_report& r) {
+  if (r.server_cpu)
+    line(out, "server CPU" + nodes_suffix(r.server_cpu->nodes, r.server_cpu->of), "%.2f",
+         r.server_cpu->seconds / r.window_s, "cores");
+  if (r.bench_cpu_s)
+    line(out, "bench CPU", "%.2f", *r.bench_cpu_s / r.window_s, "cores");
+}
+
+void delivery_lines(std::FILE* out, const run_report& r) {
+  const auto& t = r.totals;
+  const auto& d = r.deliveries;
+  count_line(out, "total sent", t.sent);
+  count_line(out, "total acked", t.acked);
+  count_line(out, "total sends refused", t.send_errors);
+  count_line(out, "total delivered", t.received);
+  count_line(out, "total receipts", t.receipts);
+  count_line(out, "unacked after drain",
+             t.sent > t.acked + t.send_errors ? t.sent - t.acked - t.send_errors : 0);
+  count_line(out, "acked but not delivered after drain", d.lost);
+  count_line(out, "delivered without receipt after drain", d.without_receipt);
+  if (r.opts.failover() || t.resent > 0) {
+    count_line(out, "sends resent with their id", t.resent);
+    count_line(out, "delivered, ack never seen", d.delivered_unacked);
+    count_line(out, "msgs pushed again (dropped by sender, id)", t.duplicate_msgs);
+    count_line(out, "receipts pushed again (dropped)", t.duplicate_receipts);
+    count_line(out, "acks repeated", t.duplicate_acks);
+  }
+  if (d.delivered_refused > 0)
+    count_line(out, "delivered although refused", d.delivered_refused);
+  if (d.misdelivered > 0)
+    count_line(out, "delivered to the wrong user", d.misdelivered);
+  if (d.unknown > 0)
+    count_line(out, "delivered, never sent by this run", d.unknown);
+  count_line(out, "per-pair delivery order violations", d.order_violations);
+  count_line(out, std::string{"per-pair ack order violations"}
+                    + (r.opts.failover() ? " (allowed after a kill)" : ""),
+             d.ack_order_violations);
+  for (const auto& sample : d.samples)
+    text_line(out, "sample", sample);
+  count_line(out, "unexpected frames", t.unknown_frames);
 }
 
 void problem_lines(std::FILE* out, const run_report& r) {
@@ -92,7 +130,7 @@ void problem_lines(std::FILE* out, const run_report& r) {
   for (const auto& [why, n] : t.disconnects)
     count_line(out, "disconnect " + why, n);
   if (t.errors.empty() && t.disconnects.empty())
-    std::fprintf(out, "%-44s none\n", "errors:");
+    text_line(out, "errors", "none");
 }
 
 } // namespace
@@ -107,6 +145,9 @@ void print_traffic_report(std::FILE* out, const run_report& r) {
   else
     std::fprintf(out, "%-44s flat out, window %u per user, body %zu B\n", "mode:", o.window,
                  o.body_bytes);
+  if (o.servers.size() > 1)
+    std::fprintf(out, "%-44s %zu nodes, users spread round-robin\n", "servers:",
+                 o.servers.size());
   count_line(out, "users logged in", t.logged_in);
   count_line(out, "users failed to log in", t.login_failed);
   line(out, "login time", "%.2f", r.login_s, "s");
@@ -121,37 +162,17 @@ void print_traffic_report(std::FILE* out, const run_report& r) {
   latency_lines(out, "vm jitter (1 ms sleep, lateness)", r.jitter);
   if (o.rate > 0)
     latency_lines(out, "pacing lag", w.pacing_lag);
-  if (r.server_cpu_s)
-    line(out, "server CPU", "%.2f", *r.server_cpu_s / r.window_s, "cores");
-  if (r.bench_cpu_s)
-    line(out, "bench CPU", "%.2f", *r.bench_cpu_s / r.window_s, "cores");
+  cpu_lines(out, r);
   metrics_lines(out, r);
   files_line(out, r);
   memory_lines(out, "before connecting", r.mem_before);
   memory_lines(out, "all logged in", r.mem_logged_in);
   memory_lines(out, "after the run", r.mem_after);
   per_user_lines(out, r, r.mem_logged_in);
-  count_line(out, "total sent", t.sent);
-  count_line(out, "total acked", t.acked);
-  count_line(out, "total sends refused", t.send_errors);
-  count_line(out, "total delivered", t.received);
-  count_line(out, "total receipts", t.receipts);
-  count_line(out, "unacked after drain", t.sent > t.acked + t.send_errors
-                                           ? t.sent - t.acked - t.send_errors : 0);
-  count_line(out, "acked but not delivered after drain",
-             t.acked > t.received ? t.acked - t.received : 0);
-  count_line(out, "delivered without receipt after drain",
-             t.received > t.receipts ? t.received - t.receipts : 0);
-  if (t.order_checked) {
-    count_line(out, "per-pair delivery order violations", t.order_violations);
-    count_line(out, "per-pair ack order violations", t.ack_order_violations);
-  } else {
-    std::fprintf(out, "%-44s %s\n", "per-pair order checks:", "off (over 2,000 users)");
-  }
-  for (const auto& sample : t.order_samples)
-    std::fprintf(out, "%-44s %s\n", "order violation:", sample.c_str());
-  count_line(out, "unexpected frames", t.unknown_frames);
+  delivery_lines(out, r);
   problem_lines(out, r);
+  if (o.failover())
+    print_failover_report(out, r);
   std::fprintf(out, "latency (ms)                    p50      p99    p99.9   p99.99      max"
                     "    samples\n");
   table_row(out, "ack", w.ack);
@@ -163,20 +184,22 @@ void print_traffic_report(std::FILE* out, const run_report& r) {
 void print_idle_report(std::FILE* out, const run_report& r) {
   const auto& t = r.totals;
   std::fprintf(out, "== parley-bench run %s ==\n", r.run.c_str());
-  std::fprintf(out, "%-44s %s\n", "mode:",
-               r.opts.idle ? "idle (user-space memory only: kernel socket buffers are not in RSS)"
+  text_line(out, "mode", r.opts.idle
+                           ? "idle (user-space memory only: kernel socket buffers are not in RSS)"
                            : "no traffic: fewer than 2 users logged in");
   count_line(out, "users logged in", t.logged_in);
   count_line(out, "users failed to log in", t.login_failed);
   line(out, "login time", "%.2f", r.login_s, "s");
   if (r.login_s > 0)
     line(out, "logins/s", "%.0f", t.logged_in / r.login_s, "");
-  if (r.server_cpu_s && r.window_s > 0)
-    line(out, "server CPU while idle", "%.2f", *r.server_cpu_s / r.window_s, "cores");
-  if (r.metrics_end)
-    line(out, "server sessions (metrics)", "%.0f", r.metrics_end->get("parley_sessions"), "");
-  if (!r.metrics_error.empty())
-    std::fprintf(out, "%-44s %s\n", "server metrics:", r.metrics_error.c_str());
+  if (r.server_cpu && r.window_s > 0)
+    line(out, "server CPU while idle" + nodes_suffix(r.server_cpu->nodes, r.server_cpu->of),
+         "%.2f", r.server_cpu->seconds / r.window_s, "cores");
+  auto at_end = sum_common({&r.metrics_end});
+  if (at_end.nodes > 0)
+    line(out, "server sessions" + metrics_tag(at_end), "%.0f",
+         at_end.sums[0].get("parley_sessions"), "");
+  metrics_error_lines(out, r);
   files_line(out, r);
   memory_lines(out, "before connecting", r.mem_before);
   memory_lines(out, "all logged in", r.mem_logged_in);
@@ -186,9 +209,17 @@ void print_idle_report(std::FILE* out, const run_report& r) {
 
 bool run_had_problems(const run_report& r) {
   const auto& t = r.totals;
-  return t.login_failed > 0 || !t.disconnects.empty() || t.order_violations > 0
-         || t.ack_order_violations > 0
-         || (!r.opts.idle && !r.drained) || t.send_errors > 0;
+  const auto& d = r.deliveries;
+  const auto& f = r.failover;
+  bool failover = r.opts.failover();
+  bool unavailable = t.errors.count("unavailable") > 0;  // retried; expected after a kill
+  bool delivery = d.lost > 0 || d.order_violations > 0 || d.misdelivered > 0 || d.unknown > 0
+                  || d.delivered_refused > 0 || (!failover && d.ack_order_violations > 0);
+  bool failover_failed = failover
+                         && (!r.kill_s || f.gave_up > 0 || f.reconnected < f.cut
+                             || f.cut_served.count() < f.cut);
+  return t.login_failed > 0 || !t.disconnects.empty() || delivery || failover_failed
+         || (!r.opts.idle && !r.drained) || t.send_errors > 0 || (!failover && unavailable);
 }
 
 } // namespace parley::bench

@@ -32,15 +32,13 @@ void run_totals::merge(const run_totals& other) {
   send_errors += other.send_errors;
   received += other.received;
   receipts += other.receipts;
-  order_violations += other.order_violations;
-  ack_order_violations += other.ack_order_violations;
+  resent += other.resent;
+  duplicate_acks += other.duplicate_acks;
+  duplicate_msgs += other.duplicate_msgs;
+  duplicate_receipts += other.duplicate_receipts;
   unknown_frames += other.unknown_frames;
-  order_checked = order_checked || other.order_checked;
   add_all(errors, other.errors);
   add_all(disconnects, other.disconnects);
-  for (const auto& sample : other.order_samples)
-    if (order_samples.size() < max_order_samples)
-      order_samples.push_back(sample);
 }
 
 } // namespace parley::bench

@@ -26,9 +26,8 @@ struct window_stats {
   void merge(const window_stats& other);
 };
 
-constexpr size_t max_order_samples = 8;
-
-/// Counted over the whole run, to find lost messages and failures.
+/// Counted over the whole run, to find lost messages and failures. Every count of messages
+/// counts each (sender, id) once, however often it was resent, acked or pushed.
 struct run_totals {
   uint64_t users = 0;
   uint64_t logged_in = 0;
@@ -36,16 +35,16 @@ struct run_totals {
   uint64_t open = 0;          // connections not yet ended
   uint64_t sent = 0;
   uint64_t acked = 0;
-  uint64_t send_errors = 0;   // error frames answering a send
+  uint64_t send_errors = 0;   // sends refused by an error frame (`unavailable` is retried)
   uint64_t received = 0;
   uint64_t receipts = 0;
-  uint64_t order_violations = 0;      // a pair's msg whose seq is not above the last one's
-  uint64_t ack_order_violations = 0;  // a pair's ack whose seq is not above the last one's
+  uint64_t resent = 0;             // sends repeated with their id
+  uint64_t duplicate_acks = 0;
+  uint64_t duplicate_msgs = 0;     // pushed again after a reconnect, dropped by (sender, id)
+  uint64_t duplicate_receipts = 0;
   uint64_t unknown_frames = 0;
-  bool order_checked = false;  // the order checks ran (they cost memory per pair)
   std::map<std::string, uint64_t> errors;       // error frames, by code
   std::map<std::string, uint64_t> disconnects;  // unplanned connection ends, by cause
-  std::vector<std::string> order_samples;       // the first few order violations, for a repro
 
   void merge(const run_totals& other);
 

@@ -70,6 +70,7 @@ void slow_path(std::string_view text, server_frame& out) {
   out.status = string_field(obj, "status");
   out.code = string_field(obj, "code");
   out.nonce = string_field(obj, "nonce");
+  out.token = string_field(obj, "token");
   if (op == "ack")
     out.kind = frame_kind::ack;
   else if (op == "msg")
@@ -90,7 +91,7 @@ void slow_path(std::string_view text, server_frame& out) {
 
 void read_server_frame(std::string_view text, server_frame& out) {
   out.kind = frame_kind::invalid;
-  out.id = out.from = out.to = out.status = out.code = out.nonce = {};
+  out.id = out.from = out.to = out.status = out.code = out.nonce = out.token = {};
   if (!fast_path(text, out))
     slow_path(text, out);
 }

@@ -21,6 +21,7 @@ struct server_frame {
   std::string_view status;  // receipt
   std::string_view code;    // error
   std::string_view nonce;   // challenge
+  std::string_view token;   // welcome: logs the user in again on any node of the cluster
   boost::json::value parsed;  // backs the views above when the slow path ran
 };
 
