@@ -91,7 +91,7 @@ private:
 /// Resolves the mailbox of `user` through the mailbox supervisor of its primary node.
 template <class Self, class F, class OnError>
 void resolve_mailbox(Self* self, mailbox_router& router, const std::string& user, F f,
-                     OnError on_error) {
+                     OnError on_error, caf::duration remote_timeout = remote_request) {
   router.check_epoch();
   if (auto mb = router.cached(user)) {
     f(mb);
@@ -109,7 +109,7 @@ void resolve_mailbox(Self* self, mailbox_router& router, const std::string& user
       w.failed(err);
     return;
   }
-  auto timeout = snap->is_local(node) ? local_request : remote_request;
+  auto timeout = snap->is_local(node) ? local_request : remote_timeout;
   self->request(sup, timeout, ensure_child_atom_v, mailbox_child_id(user))
     .then(
       [&router, user](caf::actor& mb) {
@@ -131,30 +131,42 @@ inline bool mailbox_gone(const caf::error& err) {
 
 /// Sends `msg` as a request to the mailbox of `user` and hands the reply to `on_reply`
 /// (a handler taking the reply's types) or the failure to `on_error`. `timeout` applies
-/// to mailboxes on this node; those elsewhere always get remote_request.
+/// to mailboxes on this node (and, when finite, everywhere); mailboxes elsewhere get
+/// `remote_timeout` otherwise.
 template <class Self, class OnReply, class OnError>
 void request_mailbox(Self* self, mailbox_router& router, const std::string& user,
                      caf::message msg, OnReply on_reply, OnError on_error,
                      caf::duration timeout = local_request,
-                     int attempts = 3) {
+                     int attempts = 3, caf::duration remote_timeout = remote_request) {
   resolve_mailbox(
     self, router, user,
-    [self, &router, user, msg, on_reply, on_error, timeout, attempts](caf::actor mb) mutable {
+    [self, &router, user, msg, on_reply, on_error, timeout, attempts,
+     remote_timeout](caf::actor mb) mutable {
       // A caller's own (finite) timeout is a long poll's: it holds across nodes too.
-      auto wait = mb.node() == self->node() || timeout.valid() ? timeout : remote_request;
+      auto wait = mb.node() == self->node() || timeout.valid() ? timeout : remote_timeout;
       self->request(mb, wait, msg)
-        .then(on_reply, [self, &router, user, msg, on_reply, on_error, timeout,
-                         attempts](caf::error& err) mutable {
+        .then(on_reply, [self, &router, user, msg, on_reply, on_error, timeout, attempts,
+                         remote_timeout](caf::error& err) mutable {
           if (attempts > 1 && mailbox_gone(err)) {
             router.forget(user);
             request_mailbox(self, router, user, std::move(msg), std::move(on_reply),
-                            std::move(on_error), timeout, attempts - 1);
+                            std::move(on_error), timeout, attempts - 1, remote_timeout);
             return;
           }
           on_error(err);
         });
     },
-    on_error);
+    // The lookup itself failed: the node serving the user died, or is slow to answer.
+    [self, &router, user, msg, on_reply, on_error, timeout, attempts,
+     remote_timeout](caf::error& err) mutable {
+      if (attempts > 1 && mailbox_gone(err)) {
+        request_mailbox(self, router, user, std::move(msg), std::move(on_reply),
+                        std::move(on_error), timeout, attempts - 1, remote_timeout);
+        return;
+      }
+      on_error(err);
+    },
+    remote_timeout);
 }
 
 } // namespace parley

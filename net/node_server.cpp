@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <future>
 #include <thread>
@@ -194,15 +195,31 @@ int run_node(const node_settings& settings, const std::string& secret) {
   serving = false;
   client_listener->stop();
   admin_listener->stop();
+  // The store commits its last batch when it stops; we wait for that, not for the tree.
+  std::promise<void> store_stopped;
+  auto store_done = store_stopped.get_future();
+  if (auto store = registered(sys, store_name::value))
+    store->attach_functor([&store_stopped] { store_stopped.set_value(); });
+  else
+    store_stopped.set_value();
   if (code == 0)
     stop_tree();  // sessions close their sockets with 1001, the store commits its batch
+  if (store_done.wait_for(stop_deadline) != std::future_status::ready)
+    SPDLOG_LOGGER_WARN(logs::node(), "event=store_stop_slow");
   // Let the close frames leave, then stop the sockets.
   std::this_thread::sleep_for(std::chrono::milliseconds{100});
   io.stop();
   io_thread.join();
   unregister_node_tree(sys);
   SPDLOG_LOGGER_INFO(logs::node(), "event=stopped code={}", code);
-  return code;
+  // Everything acknowledged is committed and every client socket is closed. CAF's own
+  // teardown can wait without end here: a peer stopping at the same moment may still
+  // hold our actors through its connection, and ~actor_system waits for every detached
+  // actor's last reference. Nothing is left to lose, so the process ends now.
+  spdlog::apply_all([](const std::shared_ptr<spdlog::logger>& l) { l->flush(); });
+  std::fflush(stdout);
+  std::fflush(stderr);
+  std::_Exit(code);
 }
 
 } // namespace parley
