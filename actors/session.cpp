@@ -1,5 +1,6 @@
 #include "actors/session.hpp"
 
+#include <algorithm>
 #include <map>
 #include <memory>
 
@@ -40,6 +41,7 @@ struct session_state {
   mailbox_router router;
   caf::actor own_mailbox;
   caf::actor own_directory;  // the directory that knows this session is online
+  std::vector<std::string> watched;  // users this session subscribed to
   int64_t last_frame_ms = 0;
   int64_t last_reported_ms = 0;
 };
@@ -167,7 +169,11 @@ void subscribe(self_ptr self, const subscribe_request& req) {
   for (auto& [dir, users] : by_directory)
     self->request(dir, directory_timeout, subscribe_atom_v, users, me)
       .then(
-        [self, pending, failed, id = req.id]() {
+        [self, pending, failed, id = req.id, users]() {
+          auto& watched = self->state.watched;
+          for (const auto& u : users)
+            if (std::find(watched.begin(), watched.end(), u) == watched.end())
+              watched.push_back(u);
           if (--*pending == 0 && !*failed)
             self->state.args.link->send(ok_frame{id});
         },
@@ -176,6 +182,22 @@ void subscribe(self_ptr self, const subscribe_request& req) {
             send_error(self, id, err);
           *failed = true;
         });
+}
+
+// The cluster changed: a watched user's directory may be on another node now, which
+// never heard of this subscription. Subscribing again where one exists is a no-op.
+void renew_subscriptions(self_ptr self) {
+  auto& st = self->state;
+  if (st.watched.empty())
+    return;
+  std::map<caf::actor, std::vector<std::string>> by_directory;
+  for (const auto& user : st.watched)
+    if (auto dir = directory_of(self, user))
+      by_directory[dir].push_back(user);
+  auto me = caf::actor_cast<caf::actor>(self);
+  for (auto& [dir, users] : by_directory)
+    self->request(dir, directory_timeout, subscribe_atom_v, users, me)
+      .then([]() {}, [](caf::error&) {});
 }
 
 // Tells the directory that serves our user (after a failover: a new one) that we are
@@ -248,7 +270,10 @@ caf::behavior running(self_ptr self) {
     [self](seen_atom) { return self->state.last_frame_ms; },
     [self](attach_atom) { attach_to_mailbox(self); },
     [self](login_atom) { register_online(self); },
-    [self](view_changed_atom, uint64_t) { register_online(self); },
+    [self](view_changed_atom, uint64_t) {
+      register_online(self);
+      renew_subscriptions(self);
+    },
     [self](replaced_atom) {
       auto& link = self->state.args.link;
       link->send(error_frame{{}, errc::replaced, "logged in elsewhere"});

@@ -260,3 +260,29 @@ TEST_F(ClusterFaultTest, DelayedCommitsLoseNothing) {
 
 } // namespace
 } // namespace parley::testing
+
+namespace parley::testing {
+namespace {
+
+// A subscription lives at the watched user's primary; when that node dies, the
+// subscriber's session subscribes again at the new one by itself.
+TEST_F(ClusterTest, PresenceSubscriptionFollowsTheWatchedUsersPrimary) {
+  auto carol_name = user_with_primary("carol", "n2");
+  login(0, carol_name).reset();
+  auto alice = login(0, "alice");
+  alice->send_json({{"op", "subscribe"}, {"id", "s1"}, {"users", bj::array{carol_name.c_str()}}});
+  ASSERT_TRUE(alice->recv_op("ok"));
+  nodes[1]->kill9();
+  ASSERT_TRUE(node_sees_up(0, 2));
+  // The renewal is a message of its own after the change: give it a moment.
+  std::this_thread::sleep_for(milliseconds{300});
+  auto carol = login(2, carol_name);
+  std::optional<bj::object> p;
+  while ((p = alice->recv_op("presence")) && (*p)["online"] != true) {
+  }
+  ASSERT_TRUE(p) << "no presence change after the failover";
+  EXPECT_EQ((*p)["user"], carol_name.c_str());
+}
+
+} // namespace
+} // namespace parley::testing
