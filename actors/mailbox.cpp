@@ -176,7 +176,7 @@ void send_receipt(self_ptr self, const std::string& to, const confirm_request& c
   // node, so it gets far more time than a send before it counts as lost (and is tried at
   // the next primary if the node died meanwhile).
   request_mailbox(
-    self, st.router, to, caf::make_message(receipt_atom_v, std::move(receipt)),
+    self, st.router(), to, caf::make_message(receipt_atom_v, std::move(receipt)),
     []() {},
     [self, to](caf::error& err) {
       SPDLOG_LOGGER_WARN(logs::mailbox(), "event=receipt_lost owner={} to={} err={}",
@@ -362,7 +362,6 @@ caf::behavior mailbox(caf::stateful_actor<mailbox_state>* self, std::string owne
   st.owner = std::move(owner);
   st.settings = settings;
   st.metrics = metrics;
-  st.router.use(settings.cluster);
   st.store = registered(self->system(), store_name::value);
   touch(self);
   if (!st.store) {

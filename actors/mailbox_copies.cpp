@@ -3,6 +3,7 @@
 // The copies of a mailbox on its replicas: kept in step with every commit and change,
 // merged back in when a mailbox starts, and the stop of a mailbox the ring moved away.
 
+#include <algorithm>
 #include <memory>
 
 #include <caf/actor_system.hpp>
@@ -43,7 +44,7 @@ static std::vector<caf::actor> replicas(self_ptr self) {
 
 static void later(self_ptr self, std::function<void()> f) {
   auto token = ++self->state.next_retry;
-  self->state.retries.emplace(token, std::move(f));
+  self->state.retries.emplace_back(token, std::move(f));
   self->delayed_send(self, replicate_retry, retry_atom_v, token);
 }
 
@@ -117,11 +118,13 @@ void take_merged(self_ptr self) {
 
 void run_retry(self_ptr self, uint64_t token) {
   auto& retries = self->state.retries;
-  if (auto i = retries.find(token); i != retries.end()) {
-    auto f = std::move(i->second);
-    retries.erase(i);
-    f();
-  }
+  auto i = std::find_if(retries.begin(), retries.end(),
+                        [token](const auto& r) { return r.first == token; });
+  if (i == retries.end())
+    return;
+  auto f = std::move(i->second);
+  retries.erase(i);
+  f();
 }
 
 // Before serving, take in what the replicas hold: this node may have been away (or lost

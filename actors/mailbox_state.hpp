@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -36,7 +37,16 @@ struct mailbox_state {
   mailbox_settings settings;
   node_metrics* metrics = nullptr;
   mailbox_queue queue;
-  mailbox_router router{64};  // mailboxes of the owner's peers, for receipts
+  // Mailboxes of the owner's peers, for receipts; made when the first one is sent, so an
+  // idle mailbox holds none.
+  std::unique_ptr<mailbox_router> peers;
+  mailbox_router& router() {
+    if (!peers) {
+      peers = std::make_unique<mailbox_router>(64);
+      peers->use(settings.cluster);
+    }
+    return *peers;
+  }
   caf::actor store;
   caf::actor session;  // the owner's live session, if attached
   std::vector<inbox_waiter> inbox_waiters;
@@ -47,7 +57,7 @@ struct mailbox_state {
   std::map<int64_t, mailbox_item> unwritten;
   int64_t last_unwritten = 0;
   caf::actor_clock::time_point last_used;
-  std::map<uint64_t, std::function<void()>> retries;  // by token of their retry_atom
+  std::vector<std::pair<uint64_t, std::function<void()>>> retries;  // by retry_atom token
   uint64_t next_retry = 0;
 };
 

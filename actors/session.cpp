@@ -38,7 +38,16 @@ struct session_state {
   session_settings settings;
   node_metrics* metrics = nullptr;
   token_bucket limiter;
-  mailbox_router router;
+  // Found mailboxes, made on the first send or attach: an idle session keeps none (memory
+  // per idle session is a target, docs/benchmarks.md).
+  std::unique_ptr<mailbox_router> router_;
+  mailbox_router& router() {
+    if (!router_) {
+      router_ = std::make_unique<mailbox_router>();
+      router_->use(settings.cluster);
+    }
+    return *router_;
+  }
   caf::actor own_mailbox;
   caf::actor own_directory;  // the directory that knows this session is online
   std::vector<std::string> watched;  // users this session subscribed to
@@ -90,14 +99,14 @@ bool admit(self_ptr self, const std::string& id) {
 void attach_to_mailbox(self_ptr self) {
   auto& st = self->state;
   resolve_mailbox(
-    self, st.router, st.args.user,
+    self, st.router(), st.args.user,
     [self](caf::actor mb) {
       self->state.own_mailbox = mb;
       self->monitor(mb);
       self->request(mb, local_request, attach_atom_v, caf::actor_cast<caf::actor>(self))
         .then([]() {},
               [self](caf::error&) {
-                self->state.router.forget(self->state.args.user);
+                self->state.router().forget(self->state.args.user);
                 self->delayed_send(self, reattach_delay, attach_atom_v);
               });
     },
@@ -127,7 +136,7 @@ void handle_send(self_ptr self, send_request& req) {
   auto id = req.id;
   auto arrived_ns = req.arrived_ns;
   request_mailbox(
-    self, st.router, to, caf::make_message(deliver_atom_v, std::move(item)),
+    self, st.router(), to, caf::make_message(deliver_atom_v, std::move(item)),
     [self, id, arrived_ns](int64_t ts) {
       auto& st = self->state;
       // Counted before the client hears of it: whoever reads the ack then sees the count.
@@ -333,7 +342,7 @@ caf::behavior session(caf::stateful_actor<session_state>* self, session_args arg
       // Our mailbox crashed and is being restarted, or moved to another node, or its
       // node died: attach to the one that serves us now.
       st.own_mailbox = nullptr;
-      st.router.forget(st.args.user);
+      st.router().forget(st.args.user);
       self->delayed_send(self, reattach_delay, attach_atom_v);
     }
     if (st.own_directory && msg.source == st.own_directory.address()) {
@@ -343,7 +352,6 @@ caf::behavior session(caf::stateful_actor<session_state>* self, session_args arg
   });
   // Frames that arrive before the directory answers wait for `running`.
   self->set_default_handler(caf::skip);
-  st.router.use(st.settings.cluster);
   auto dir = directory_of(self, st.args.user);
   if (!dir) {
     st.args.link->send(error_frame{{}, errc::unavailable, "directory not running"});
