@@ -286,3 +286,42 @@ TEST_F(ClusterTest, PresenceSubscriptionFollowsTheWatchedUsersPrimary) {
 
 } // namespace
 } // namespace parley::testing
+
+namespace parley::testing {
+namespace {
+
+// REST across nodes: a token from one node works on every node of the cluster, a send
+// through one node lands in a mailbox on another, and a long poll on a third gets it.
+TEST_F(ClusterTest, RestCallsWorkOnAnyNodeWithOneToken) {
+  auto bob_name = user_with_primary("bob", "n3");
+  auto token_of = [&](int node, const std::string& user) {
+    ws_test_client c{nodes[node]->client_port()};
+    auto welcome = c.login(user, keys_of(user));
+    return std::string{welcome["token"].as_string()};
+  };
+  auto alice_token = token_of(0, "alice");
+  auto bob_token = token_of(0, bob_name);
+  auto body = bj::serialize(bj::object{{"id", "r1"}, {"to", bob_name}, {"body", "via rest"}});
+  auto sent = http_call(nodes[1]->client_port(), "POST", "/v1/messages", body, alice_token);
+  ASSERT_EQ(sent.status, 200) << sent.body;
+  auto inbox = http_call(nodes[0]->client_port(), "GET", "/v1/inbox?wait=5", {}, bob_token);
+  ASSERT_EQ(inbox.status, 200) << inbox.body;
+  auto items = bj::parse(inbox.body).as_array();
+  ASSERT_EQ(items.size(), 1u) << inbox.body;
+  EXPECT_EQ(items[0].at("id"), "r1");
+  EXPECT_EQ(items[0].at("body"), "via rest");
+  auto receipt = bj::serialize(bj::object{{"from", "alice"}, {"id", "r1"}, {"status", "delivered"}});
+  EXPECT_EQ(http_call(nodes[2]->client_port(), "POST", "/v1/receipts", receipt, bob_token).status,
+            204);
+  auto back = http_call(nodes[2]->client_port(), "GET", "/v1/inbox?wait=5", {}, alice_token);
+  ASSERT_EQ(back.status, 200);
+  auto receipts = bj::parse(back.body).as_array();
+  ASSERT_EQ(receipts.size(), 1u) << back.body;
+  EXPECT_EQ(receipts[0].at("status"), "delivered");
+  auto presence = http_call(nodes[1]->client_port(), "GET", "/v1/presence/" + bob_name, {},
+                            alice_token);
+  EXPECT_EQ(presence.status, 200) << presence.body;
+}
+
+} // namespace
+} // namespace parley::testing
