@@ -215,7 +215,8 @@ void tick(self_ptr self) {
       silent.push_back(id);
       continue;
     }
-    self->send(p.agent, heartbeat_atom_v, me);
+    // High priority: a node busy with traffic must not look silent to its peers.
+    self->send<caf::message_priority::high>(p.agent, heartbeat_atom_v, me);
   }
   for (const auto& id : silent)
     mark_down(self, id, "no_heartbeat");
