@@ -138,6 +138,7 @@ void next_owner(self_ptr self, uint64_t pass) {
       if (pass != st.pass)
         return;
       ++st.copied;
+      st.metrics->handoff_copies.inc();
       if (drop && stored) {
         if (auto store = registered(self->system(), store_name::value)) {
           self->request(store, local_request, drop_atom_v, owner)

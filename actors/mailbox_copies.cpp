@@ -71,6 +71,7 @@ static void replicate(self_ptr self, mailbox_item item, std::function<void(bool)
       done(true);
     } else if (attempts > 1) {
       // A replica died: the next snapshot names its successor.
+      self->state.metrics->replica_retries.inc();
       later(self, [self, item, done, attempts] { replicate(self, item, done, attempts - 1); });
     } else {
       done(false);

@@ -16,6 +16,8 @@ struct node_metrics {
   counter& actor_restarts;
   counter& store_commits;
   counter& logins;
+  counter& replica_retries;
+  counter& handoff_copies;
   gauge& sessions;
   gauge& mailboxes;
   gauge& mailbox_depth;

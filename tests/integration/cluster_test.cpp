@@ -147,6 +147,11 @@ TEST_F(ClusterTest, NodeThatLostItsDataDirIsRebuiltAndTheNextFailureLosesNothing
   for (int i = 0; i < 100 && !log_has_copy(); ++i)
     std::this_thread::sleep_for(milliseconds{50});
   ASSERT_TRUE(log_has_copy());
+  const std::string copies = "\nparley_handoff_copies_total ";
+  auto metrics = http_call(nodes[0]->admin_port(), "GET", "/metrics").body;
+  auto at = metrics.find(copies);
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_GT(std::stod(metrics.substr(at + copies.size())), 0);
   nodes[0]->kill9();
   auto bob = login(replica, bob_name);
   expect_messages(*bob, acked);
