@@ -41,6 +41,7 @@ struct directory_state {
   std::unordered_map<caf::actor_addr, std::vector<std::string>> subscriptions;
   std::unordered_set<std::string> unsaved_last_seen;
   const cluster_view* cluster = nullptr;
+  snapshot_cache placement;
 };
 
 namespace {
@@ -54,10 +55,10 @@ caf::actor store_of(self_ptr self) {
 // The directories of the other nodes holding `user`'s record.
 std::vector<caf::actor> replica_directories(self_ptr self, const std::string& user) {
   std::vector<caf::actor> out;
-  auto snap = snapshot_of(self->state.cluster);
-  for (const auto& node : snap->owners(user))
-    if (!snap->is_local(node))
-      if (auto dir = service_on(self->system(), *snap, node, directory_name::value))
+  const auto& snap = self->state.placement.current(self->state.cluster);
+  for (const auto& node : snap.owners(user))
+    if (!snap.is_local(node))
+      if (auto dir = service_on(self->system(), snap, node, directory_name::value))
         out.push_back(std::move(dir));
   return out;
 }
@@ -178,7 +179,7 @@ void save_last_seen(self_ptr self) {
   for (const auto& user : st.unsaved_last_seen)
     if (auto i = st.users.find(user); i != st.users.end()) {
       self->send(store, touch_atom_v, user, i->second.last_seen);
-      if (is_primary_here(*snapshot_of(st.cluster), user))
+      if (is_primary_here(st.placement.current(st.cluster), user))
         for (auto& dir : replica_directories(self, user))
           self->send(dir, seen_atom_v, user, i->second.last_seen);
     }

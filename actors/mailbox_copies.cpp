@@ -24,14 +24,14 @@ using self_ptr = mailbox_self;
 
 } // namespace
 
-static std::shared_ptr<const cluster_snapshot> snapshot(self_ptr self) {
-  return snapshot_of(self->state.settings.cluster);
+static const cluster_snapshot& snapshot(self_ptr self) {
+  return self->state.placement.current(self->state.settings.cluster);
 }
 
 // Another node serves the owner now (the cluster changed under us): stop, so that
 // sessions and senders find the mailbox anew on that node.
 bool moved_away(self_ptr self) {
-  if (is_primary_here(*snapshot(self), self->state.owner))
+  if (is_primary_here(snapshot(self), self->state.owner))
     return false;
   SPDLOG_LOGGER_INFO(logs::mailbox(), "event=moved owner={}", self->state.owner);
   self->quit();
@@ -39,7 +39,7 @@ bool moved_away(self_ptr self) {
 }
 
 static std::vector<caf::actor> replicas(self_ptr self) {
-  return replica_stores(self->system(), *snapshot(self), self->state.owner);
+  return replica_stores(self->system(), snapshot(self), self->state.owner);
 }
 
 static void later(self_ptr self, std::function<void()> f) {
@@ -52,7 +52,7 @@ static void later(self_ptr self, std::function<void()> f) {
 // replicas stayed out of reach (or this node stopped being primary) through all attempts.
 static void replicate(self_ptr self, mailbox_item item, std::function<void(bool)> done,
                int attempts) {
-  if (!is_primary_here(*snapshot(self), self->state.owner)) {
+  if (!is_primary_here(snapshot(self), self->state.owner)) {
     done(false);
     return;
   }

@@ -10,6 +10,7 @@
 // still waiting for their own lookups, and a pair's messages would arrive out of order.
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -89,6 +90,22 @@ private:
 
 
 /// Resolves the mailbox of `user` through the mailbox supervisor of its primary node.
+/// A router made on first use: idle sessions and mailboxes hold none (memory per idle
+/// session is a target, docs/benchmarks.md).
+class lazy_router {
+public:
+  mailbox_router& get(const cluster_view* view, size_t capacity) {
+    if (!router_) {
+      router_ = std::make_unique<mailbox_router>(capacity);
+      router_->use(view);
+    }
+    return *router_;
+  }
+
+private:
+  std::unique_ptr<mailbox_router> router_;
+};
+
 template <class Self, class F, class OnError>
 void resolve_mailbox(Self* self, mailbox_router& router, const std::string& user, F f,
                      OnError on_error, caf::duration remote_timeout = remote_request) {

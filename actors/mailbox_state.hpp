@@ -17,6 +17,7 @@
 #include "actors/mailbox.hpp"
 #include "actors/mailbox_queue.hpp"
 #include "actors/mailbox_router.hpp"
+#include "actors/placement.hpp"
 
 namespace parley {
 
@@ -37,16 +38,9 @@ struct mailbox_state {
   mailbox_settings settings;
   node_metrics* metrics = nullptr;
   mailbox_queue queue;
-  // Mailboxes of the owner's peers, for receipts; made when the first one is sent, so an
-  // idle mailbox holds none.
-  std::unique_ptr<mailbox_router> peers;
-  mailbox_router& router() {
-    if (!peers) {
-      peers = std::make_unique<mailbox_router>(64);
-      peers->use(settings.cluster);
-    }
-    return *peers;
-  }
+  lazy_router peers;  // mailboxes of the owner's peers, for receipts
+  mailbox_router& router() { return peers.get(settings.cluster, 64); }
+  snapshot_cache placement;
   caf::actor store;
   caf::actor session;  // the owner's live session, if attached
   std::vector<inbox_waiter> inbox_waiters;

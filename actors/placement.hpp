@@ -35,6 +35,21 @@ inline const caf::duration remote_request{std::chrono::seconds{3}};
 /// tests of single actors).
 std::shared_ptr<const cluster_snapshot> snapshot_of(const cluster_view* view);
 
+/// The snapshot an actor last used, fetched from the view again only when the epoch
+/// moved: a per-message path then reads one atomic instead of taking the view's lock.
+/// (Snapshots that only refresh load figures keep the epoch; placement ignores those.)
+class snapshot_cache {
+public:
+  const cluster_snapshot& current(const cluster_view* view) {
+    if (!snap_ || (view && view->epoch() != snap_->epoch()))
+      snap_ = snapshot_of(view);
+    return *snap_;
+  }
+
+private:
+  std::shared_ptr<const cluster_snapshot> snap_;
+};
+
 /// The well-known actor `name` on `node`: registered here, announced by a peer, or
 /// invalid when the node is down.
 caf::actor service_on(caf::actor_system& sys, const cluster_snapshot& snap,

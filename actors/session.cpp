@@ -38,16 +38,8 @@ struct session_state {
   session_settings settings;
   node_metrics* metrics = nullptr;
   token_bucket limiter;
-  // Found mailboxes, made on the first send or attach: an idle session keeps none (memory
-  // per idle session is a target, docs/benchmarks.md).
-  std::unique_ptr<mailbox_router> router_;
-  mailbox_router& router() {
-    if (!router_) {
-      router_ = std::make_unique<mailbox_router>();
-      router_->use(settings.cluster);
-    }
-    return *router_;
-  }
+  lazy_router found;  // mailboxes this session sent to or attached to
+  mailbox_router& router() { return found.get(settings.cluster, 1024); }
   caf::actor own_mailbox;
   caf::actor own_directory;  // the directory that knows this session is online
   std::vector<std::string> watched;  // users this session subscribed to

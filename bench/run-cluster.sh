@@ -20,31 +20,21 @@ set -uo pipefail
 usage() { echo "usage: $0 BUILD_DIR [--failover] [parley-bench flags...]" >&2; exit 2; }
 [ $# -ge 1 ] || usage
 build=$1; shift
-node_bin=$build/apps/parley-node
-bench_bin=$build/bench/parley-bench
-for bin in "$node_bin" "$bench_bin"; do
-  [ -x "$bin" ] || { echo "$0: $bin not built" >&2; exit 2; }
-done
+. "$(dirname "$0")/script_common.sh"
+bench_binaries "$build"
 
 node_count=3
 killed=$node_count  # the node --failover kills (1-based); not the seed the others joined
 failover=0
 failover_at=""
 bench_flags=()
-# The bench holds one socket per user, and a process may open at most 20,000 files here
-# (DESIGN.md). Each node holds only its share, but after a failover the survivors hold
-# half each: the cap is the bench's.
-fd_cap=19000
+# Each node holds only its share of the sockets, even after a failover: the users cap
+# is the bench's (script_common.sh).
 for arg in "$@"; do
   case $arg in
     --failover) failover=1; continue ;;
     --failover-at=*) failover_at=${arg#--failover-at=} ;;
-    --users=*)
-      users=${arg#--users=}
-      if ! [[ $users =~ ^[0-9]+$ ]] || [ "$users" -gt "$fd_cap" ]; then
-        echo "$0: --users must be a number <= $fd_cap (open files are capped at 20,000)" >&2
-        exit 2
-      fi ;;
+    --users=*) check_users_flag "$arg" ;;
     --server=*|--servers=*|--admin=*|--admins=*|--server-pid=*|--server-pids=*|--failover-kill-pid=*)
       echo "$0: ${arg%%=*} is set by this script" >&2; exit 2 ;;
   esac

@@ -14,23 +14,13 @@ set -uo pipefail
 usage() { echo "usage: $0 BUILD_DIR [parley-bench flags...]" >&2; exit 2; }
 [ $# -ge 1 ] || usage
 build=$1; shift
-node_bin=$build/apps/parley-node
-bench_bin=$build/bench/parley-bench
-for bin in "$node_bin" "$bench_bin"; do
-  [ -x "$bin" ] || { echo "$0: $bin not built" >&2; exit 2; }
-done
+. "$(dirname "$0")/script_common.sh"
+bench_binaries "$build"
 
-# The node and the bench each hold one socket per user, and each process may open at
-# most 20,000 files here (DESIGN.md): stay well below that in both.
-fd_cap=19000
+# The node holds one socket per user too: the same cap covers it.
 for arg in "$@"; do
   case $arg in
-    --users=*)
-      users=${arg#--users=}
-      if ! [[ $users =~ ^[0-9]+$ ]] || [ "$users" -gt "$fd_cap" ]; then
-        echo "$0: --users must be a number <= $fd_cap (open files are capped at 20,000)" >&2
-        exit 2
-      fi ;;
+    --users=*) check_users_flag "$arg" ;;
     --server=*|--admin=*|--server-pid=*)
       echo "$0: $arg is set by this script" >&2; exit 2 ;;
   esac

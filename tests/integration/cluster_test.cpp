@@ -172,11 +172,6 @@ TEST_F(ClusterTest, WholeClusterRestartKeepsEverything) {
   expect_messages(*bob, acked);
 }
 
-} // namespace
-} // namespace parley::testing
-
-namespace parley::testing {
-namespace {
 
 // bob's primary is away while bob reads his messages elsewhere; when it comes back with
 // its old copy, it catches up from the node that served meanwhile: what bob confirmed
@@ -204,11 +199,6 @@ TEST_F(ClusterTest, ReturningPrimaryCatchesUpBeforeServing) {
   expect_messages(*bob, late);
 }
 
-} // namespace
-} // namespace parley::testing
-
-namespace parley::testing {
-namespace {
 
 int inject(node_process& node, const bj::object& fault, std::string* body = nullptr) {
   auto res = http_call(node.admin_port(), "POST", "/v1/admin/fault", bj::serialize(fault));
@@ -263,11 +253,6 @@ TEST_F(ClusterFaultTest, DelayedCommitsLoseNothing) {
   EXPECT_EQ(inject(*nodes[0], {{"kind", "melt"}}), 400);
 }
 
-} // namespace
-} // namespace parley::testing
-
-namespace parley::testing {
-namespace {
 
 // A subscription lives at the watched user's primary; when that node dies, the
 // subscriber's session subscribes again at the new one by itself.
@@ -289,11 +274,6 @@ TEST_F(ClusterTest, PresenceSubscriptionFollowsTheWatchedUsersPrimary) {
   EXPECT_EQ((*p)["user"], carol_name.c_str());
 }
 
-} // namespace
-} // namespace parley::testing
-
-namespace parley::testing {
-namespace {
 
 // REST across nodes: a token from one node works on every node of the cluster, a send
 // through one node lands in a mailbox on another, and a long poll on a third gets it.

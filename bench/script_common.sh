@@ -1,0 +1,23 @@
+# Shared by the bench run scripts (sourced, not run): the binaries of a build directory,
+# and the open-files cap on --users.
+
+# Sets node_bin and bench_bin from BUILD_DIR; exits 2 when either is not built.
+bench_binaries() {
+  node_bin=$1/apps/parley-node
+  bench_bin=$1/bench/parley-bench
+  local bin
+  for bin in "$node_bin" "$bench_bin"; do
+    [ -x "$bin" ] || { echo "$0: $bin not built" >&2; exit 2; }
+  done
+}
+
+# The bench holds one socket per user, and a process may open at most 20,000 files here
+# (DESIGN.md): exits 2 unless --users=N stays well below that.
+users_cap=19000
+check_users_flag() {
+  local users=${1#--users=}
+  if ! [[ $users =~ ^[0-9]+$ ]] || [ "$users" -gt "$users_cap" ]; then
+    echo "$0: --users must be a number <= $users_cap (open files are capped at 20,000)" >&2
+    exit 2
+  fi
+}
