@@ -79,6 +79,22 @@ struct ping_request {
   std::string id;
 };
 
+struct group_create_request {
+  std::string id;
+  std::string name;
+  std::vector<std::string> members;  // besides the creator
+};
+
+/// group_add, group_remove, group_leave and group_info: one group, some users.
+enum class group_op : uint8_t { add = 0, remove = 1, leave = 2, info = 3 };
+
+struct group_request {
+  std::string id;
+  group_op op = group_op::info;
+  std::string group;
+  std::vector<std::string> users;  // add and remove only
+};
+
 // -- frames to the client -----------------------------------------------------------
 
 struct welcome_frame {
@@ -117,6 +133,16 @@ struct ok_frame {
   std::string id;
 };
 
+/// `ok` naming a group: its id after group_create, everything after group_info.
+struct group_frame {
+  std::string id;
+  std::string group;
+  bool details = false;  // name, owner and members too
+  std::string name;
+  std::string owner;
+  std::vector<std::string> members;
+};
+
 struct pong_frame {
   std::string id;
   int64_t ts = 0;
@@ -129,6 +155,7 @@ struct error_frame {
 };
 
 using outgoing_frame = std::variant<welcome_frame, ack_frame, item_frame, presence_frame,
-                                    key_frame, ok_frame, pong_frame, error_frame>;
+                                    key_frame, ok_frame, group_frame, pong_frame,
+                                    error_frame>;
 
 } // namespace parley

@@ -7,6 +7,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 
+#include "actors/group_copies.hpp"
 #include "actors/placement.hpp"
 #include "runtime/logging.hpp"
 #include "runtime/unexpected_message.hpp"
@@ -46,6 +47,7 @@ void watch_membership(self_ptr self) {
 }
 
 void next_owner(self_ptr self, uint64_t pass);
+void hand_off_groups(self_ptr self, uint64_t pass);
 
 using copied_fn = std::function<void(bool all_stored)>;
 
@@ -152,6 +154,46 @@ void next_owner(self_ptr self, uint64_t pass) {
   }
   SPDLOG_LOGGER_INFO(logs::cluster(), "event=handoff_done epoch={} owners={} copied={} dropped={}",
                      snap->epoch(), st.owners.size(), st.copied, st.dropped);
+  hand_off_groups(self, pass);
+}
+
+// Groups, as users' data: the primary writes its record to the group's other nodes, a
+// node no longer among them writes it there and drops its own. Records are small and
+// few next to mailboxes: all are sent at once.
+void hand_off_groups(self_ptr self, uint64_t pass) {
+  auto store = registered(self->system(), store_name::value);
+  if (!store)
+    return;
+  self->request(store, local_request, group_list_atom_v)
+    .then(
+      [self, pass, store](std::vector<group_record>& records) {
+        auto& st = self->state;
+        if (pass != st.pass)
+          return;
+        auto snap = snapshot_of(st.cluster);
+        for (auto& rec : records) {
+          auto nodes = snap->owners(rec.gid);
+          if (nodes.empty() || (!snap->is_local(nodes.front())
+                                && std::any_of(nodes.begin(), nodes.end(),
+                                               [&](const std::string& n) {
+                                                 return snap->is_local(n);
+                                               })))
+            continue;
+          std::vector<std::string> targets;
+          for (const auto& n : nodes)
+            if (!snap->is_local(n))
+              targets.push_back(n);
+          bool drop = targets.size() == nodes.size() && nodes.size() >= snap->replicas();
+          st.metrics->handoff_copies.inc();
+          put_group_copies(self, *snap, rec, targets,
+                           [self, store, drop, gid = rec.gid](bool stored) {
+                             if (drop && stored)
+                               self->request(store, local_request, group_drop_atom_v, gid)
+                                 .then([]() {}, [](caf::error&) {});
+                           });
+        }
+      },
+      [](caf::error&) {});
 }
 
 void start_pass(self_ptr self, uint64_t pass) {
@@ -181,7 +223,7 @@ void cluster_changed(self_ptr self) {
   auto snap = snapshot_of(st.cluster);
   st.metrics->cluster_nodes.set(static_cast<int64_t>(snap->up_count()));
   for (caf::atom_value name : std::initializer_list<caf::atom_value>{
-         mailboxes_name::value, sessions_name::value})
+         mailboxes_name::value, groups_name::value, sessions_name::value})
     if (auto sup = registered(self->system(), name))
       self->send(sup, broadcast_atom_v, caf::make_message(view_changed_atom_v, snap->epoch()));
   auto pass = ++st.pass;

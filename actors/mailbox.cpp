@@ -87,7 +87,10 @@ caf::result<int64_t> deliver(self_ptr self, mailbox_item& item) {
   touch(self);
   item.kind = item_kind::message;
   item.status = receipt_status::sent;
-  item.ts = now_ms();
+  // A group message keeps its group's time: every member sees the one time its sender
+  // was acked with.
+  if (item.group.empty() || item.ts == 0)
+    item.ts = now_ms();
   auto promise = self->make_response_promise<int64_t>();
   ++st.in_flight;
   self->request(st.store, local_request, append_atom_v, st.owner, item)

@@ -1,9 +1,9 @@
 #pragma once
 
-// Finds the mailbox actor of a user and remembers it. Mailboxes are virtual actors: they
-// stop when idle and restart after a crash, so a remembered handle can go stale. A request
-// to a stale handle fails with request_receiver_down; request_mailbox then asks the
-// mailbox supervisor again, once.
+// Finds the mailbox actor of a user (or, with group_actors, the actor of a group) and
+// remembers it. Mailboxes and groups are virtual actors: they stop when idle and restart
+// after a crash, so a remembered handle can go stale. A request to a stale handle fails
+// with request_receiver_down; request_mailbox then asks the supervisor again, once.
 //
 // While a user's mailbox is being looked up, later sends to that user wait behind the
 // lookup: were they sent as soon as the cache is filled, they would overtake the sends
@@ -28,9 +28,23 @@
 
 namespace parley {
 
+/// Which virtual actors a router finds: the supervisor that starts them on a key's
+/// primary node, and the child id of a key.
+struct virtual_actor_kind {
+  caf::atom_value supervisor;
+  std::string (*child_id)(const std::string& key);
+};
+
+inline const virtual_actor_kind mailbox_actors{mailboxes_name::value, &mailbox_child_id};
+inline const virtual_actor_kind group_actors{groups_name::value, &group_child_id};
+
 class mailbox_router {
 public:
-  explicit mailbox_router(size_t capacity = 1024) : capacity_(capacity) {}
+  explicit mailbox_router(size_t capacity = 1024,
+                          const virtual_actor_kind& kind = mailbox_actors)
+    : capacity_(capacity), kind_(kind) {}
+
+  const virtual_actor_kind& kind() const { return kind_; }
 
   /// Places users by `view` (none: every mailbox is local).
   void use(const cluster_view* view) { view_ = view; }
@@ -84,6 +98,7 @@ private:
   const cluster_view* view_ = nullptr;
   uint64_t epoch_ = 0;
   size_t capacity_;
+  virtual_actor_kind kind_;
   std::unordered_map<std::string, caf::actor> cache_;
   std::unordered_map<std::string, std::vector<waiter>> lookups_;
 };
@@ -94,9 +109,10 @@ private:
 /// session is a target, docs/benchmarks.md).
 class lazy_router {
 public:
-  mailbox_router& get(const cluster_view* view, size_t capacity) {
+  mailbox_router& get(const cluster_view* view, size_t capacity,
+                      const virtual_actor_kind& kind = mailbox_actors) {
     if (!router_) {
-      router_ = std::make_unique<mailbox_router>(capacity);
+      router_ = std::make_unique<mailbox_router>(capacity, kind);
       router_->use(view);
     }
     return *router_;
@@ -119,15 +135,15 @@ void resolve_mailbox(Self* self, mailbox_router& router, const std::string& user
   auto snap = snapshot_of(router.view());
   auto node = snap->primary(user);
   auto sup = node.empty() ? caf::actor{}
-                          : service_on(self->system(), *snap, node, mailboxes_name::value);
+                          : service_on(self->system(), *snap, node, router.kind().supervisor);
   if (!sup) {
-    caf::error err = caf::make_error(errc::unavailable, "no mailbox supervisor for the user");
+    caf::error err = caf::make_error(errc::unavailable, "no supervisor for " + user);
     for (auto& w : router.finish(user))
       w.failed(err);
     return;
   }
   auto timeout = snap->is_local(node) ? local_request : remote_timeout;
-  self->request(sup, timeout, ensure_child_atom_v, mailbox_child_id(user))
+  self->request(sup, timeout, ensure_child_atom_v, router.kind().child_id(user))
     .then(
       [&router, user](caf::actor& mb) {
         router.remember(user, mb);

@@ -25,4 +25,8 @@ std::string mailbox_child_id(const std::string& user) {
   return "mailbox:" + user;
 }
 
+std::string group_child_id(const std::string& gid) {
+  return "group:" + gid;
+}
+
 } // namespace parley

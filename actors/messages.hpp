@@ -59,6 +59,17 @@ struct login_reply {
   int64_t last_seen = 0;
 };
 
+/// A group as its nodes keep it. `version` grows with every change; copies with a
+/// newer version win (version 0: no such group).
+struct group_record {
+  std::string gid;
+  std::string name;
+  std::string owner;
+  std::vector<std::string> members;  // in the order they joined; the owner among them
+  int64_t version = 0;
+  int64_t created = 0;
+};
+
 /// What a gateway hands a new session.
 struct session_args {
   std::string user;
@@ -109,6 +120,12 @@ typename Inspector::result_type inspect(Inspector& f, login_reply& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, confirm_request& x) {
   return f(caf::meta::type_name("confirm_request"), x.from, x.id, x.group, x.status);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, group_record& x) {
+  return f(caf::meta::type_name("group_record"), x.gid, x.name, x.owner, x.members, x.version,
+           x.created);
 }
 
 } // namespace parley
@@ -176,6 +193,21 @@ CAF_BEGIN_TYPE_ID_BLOCK(parley_actors, caf::id_block::parley_runtime::end)
   CAF_ADD_ATOM(parley_actors, parley, mailboxes_name, "mailboxes")
   CAF_ADD_ATOM(parley_actors, parley, sessions_name, "sessions")
   CAF_ADD_ATOM(parley_actors, parley, node_name, "node")
+
+  // groups
+  CAF_ADD_TYPE_ID(parley_actors, (parley::group_record))
+  CAF_ADD_TYPE_ID(parley_actors, (std::vector<parley::group_record>))
+  CAF_ADD_ATOM(parley_actors, parley, group_create_atom, "gcreate")
+  CAF_ADD_ATOM(parley_actors, parley, group_add_atom, "gadd")
+  CAF_ADD_ATOM(parley_actors, parley, group_remove_atom, "gremove")
+  CAF_ADD_ATOM(parley_actors, parley, group_leave_atom, "gleave")
+  CAF_ADD_ATOM(parley_actors, parley, group_info_atom, "ginfo")
+  CAF_ADD_ATOM(parley_actors, parley, group_send_atom, "gsend")
+  CAF_ADD_ATOM(parley_actors, parley, group_put_atom, "gput")
+  CAF_ADD_ATOM(parley_actors, parley, group_get_atom, "gget")
+  CAF_ADD_ATOM(parley_actors, parley, group_list_atom, "glist")
+  CAF_ADD_ATOM(parley_actors, parley, group_drop_atom, "gdrop")
+  CAF_ADD_ATOM(parley_actors, parley, groups_name, "groups")
 CAF_END_TYPE_ID_BLOCK(parley_actors)
 
 // Local-only requests carrying pointers or huge payloads never cross the network.
@@ -185,6 +217,8 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::presence_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::subscribe_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::key_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::ping_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::group_create_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::group_request)
 
 namespace parley {
 
@@ -200,5 +234,8 @@ caf::actor registered(caf::actor_system& sys, caf::atom_value name);
 
 /// The child id of a user's mailbox: "mailbox:<user>".
 std::string mailbox_child_id(const std::string& user);
+
+/// The child id of a group's actor: "group:<gid>".
+std::string group_child_id(const std::string& gid);
 
 } // namespace parley

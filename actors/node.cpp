@@ -4,6 +4,7 @@
 #include <caf/event_based_actor.hpp>
 
 #include "actors/directory.hpp"
+#include "actors/group.hpp"
 #include "actors/handoff.hpp"
 #include "actors/store.hpp"
 #include "runtime/config.hpp"
@@ -13,37 +14,53 @@ namespace parley {
 
 namespace {
 
-child_spec mailbox_spec(const std::string& user, mailbox_settings settings,
-                        node_metrics* metrics) {
-  return {mailbox_child_id(user),
-          [user, settings, metrics](caf::local_actor* sup) {
-            return spawn_mailbox(sup, user, settings, metrics);
-          },
-          // A mailbox that stopped because it was idle stays stopped; a crashed one is
-          // restarted and reloads from the store.
-          child_kind::transient};
-}
-
-child_spec mailboxes_spec(mailbox_settings settings, node_metrics* metrics) {
+// A supervisor of virtual actors "<prefix><key>", each started on first use by `spawn`.
+// One that stopped because it was idle stays stopped; a crashed one is restarted and
+// reloads from the store.
+template <class Spawn>
+child_spec virtual_actors_spec(caf::atom_value name, std::string prefix, Spawn spawn,
+                               node_metrics* metrics, gauge* running) {
   supervisor_flags flags;
-  flags.name = "mailboxes";
+  flags.name = to_string(name);
   flags.intensity = {100, std::chrono::seconds{10}};
   flags.restarts = &metrics->actor_restarts;
-  flags.running_children = &metrics->mailboxes;
-  flags.factory = [settings, metrics](const std::string& id) -> std::optional<child_spec> {
-    static const std::string prefix = "mailbox:";
-    if (id.rfind(prefix, 0) != 0 || !is_valid_id(id.substr(prefix.size())))
+  flags.running_children = running;
+  flags.factory = [prefix, spawn](const std::string& id) -> std::optional<child_spec> {
+    if (id.rfind(prefix, 0) != 0)
       return std::nullopt;
-    return mailbox_spec(id.substr(prefix.size()), settings, metrics);
+    auto key = id.substr(prefix.size());
+    if (!spawn.valid_key(key))
+      return std::nullopt;
+    return child_spec{id,
+                      [key, spawn](caf::local_actor* sup) { return spawn(sup, key); },
+                      child_kind::transient};
   };
-  return {"mailboxes",
-          [flags](caf::local_actor* sup) {
+  return {to_string(name),
+          [flags, name](caf::local_actor* sup) {
             auto h = sup->spawn<caf::linked>(supervisor, flags, std::vector<child_spec>{});
-            register_as(sup->system(), mailboxes_name::value, h);
+            register_as(sup->system(), name, h);
             return h;
           },
           child_kind::permanent};
 }
+
+struct mailbox_spawner {
+  mailbox_settings settings;
+  node_metrics* metrics;
+  bool valid_key(const std::string& user) const { return is_valid_id(user); }
+  caf::actor operator()(caf::local_actor* sup, const std::string& user) const {
+    return spawn_mailbox(sup, user, settings, metrics);
+  }
+};
+
+struct group_spawner {
+  group_settings settings;
+  node_metrics* metrics;
+  bool valid_key(const std::string& gid) const { return is_valid_group_id(gid); }
+  caf::actor operator()(caf::local_actor* sup, const std::string& gid) const {
+    return spawn_group(sup, gid, settings, metrics);
+  }
+};
 
 child_spec sessions_spec(node_metrics* metrics) {
   supervisor_flags flags;
@@ -76,7 +93,14 @@ caf::actor start_node_tree(caf::actor_system& sys, const node_tree_settings& set
                       child_kind::permanent});
   auto mailbox = settings.mailbox;
   mailbox.cluster = cluster;
-  children.push_back(mailboxes_spec(mailbox, metrics));
+  children.push_back(virtual_actors_spec(mailboxes_name::value, "mailbox:",
+                                         mailbox_spawner{mailbox, metrics}, metrics,
+                                         &metrics->mailboxes));
+  group_settings groups;
+  groups.cluster = cluster;
+  children.push_back(virtual_actors_spec(groups_name::value, "group:",
+                                         group_spawner{groups, metrics}, metrics,
+                                         &metrics->groups));
   children.push_back(sessions_spec(metrics));
   if (settings.membership && cluster) {
     auto m = *settings.membership;
@@ -86,7 +110,7 @@ caf::actor start_node_tree(caf::actor_system& sys, const node_tree_settings& set
       std::map<std::string, caf::actor> out;
       for (caf::atom_value name : std::initializer_list<caf::atom_value>{
              store_name::value, directory_name::value, mailboxes_name::value,
-             handoff_name::value})
+             groups_name::value, handoff_name::value})
         if (auto h = registered(*system, name))
           out.emplace(to_string(name), std::move(h));
       return out;
@@ -119,7 +143,7 @@ caf::actor start_node_tree(caf::actor_system& sys, const node_tree_settings& set
 void unregister_node_tree(caf::actor_system& sys) {
   for (caf::atom_value name : std::initializer_list<caf::atom_value>{
          store_name::value, directory_name::value, mailboxes_name::value,
-         sessions_name::value, membership_name::value, handoff_name::value,
+         groups_name::value, sessions_name::value, membership_name::value, handoff_name::value,
          node_name::value})
     sys.registry().erase(name);
 }

@@ -33,6 +33,7 @@ node_metrics::node_metrics(metrics_registry& r)
                                  "Users' data copied to other nodes after cluster changes.")),
     sessions(r.add_gauge("parley_sessions", "Open client sessions on this node.")),
     mailboxes(r.add_gauge("parley_mailboxes", "Mailbox actors running on this node.")),
+    groups(r.add_gauge("parley_groups", "Group actors running on this node.")),
     mailbox_depth(r.add_gauge("parley_mailbox_depth",
                               "Messages and receipts waiting in running mailboxes.")),
     cluster_nodes(r.add_gauge("parley_cluster_nodes", "Live nodes in the cluster.")),

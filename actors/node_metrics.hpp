@@ -20,6 +20,7 @@ struct node_metrics {
   counter& handoff_copies;
   gauge& sessions;
   gauge& mailboxes;
+  gauge& groups;
   gauge& mailbox_depth;
   gauge& cluster_nodes;
   histogram& ack_latency;

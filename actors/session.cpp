@@ -1,8 +1,10 @@
 #include "actors/session.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <memory>
+#include <random>
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
@@ -40,6 +42,8 @@ struct session_state {
   token_bucket limiter;
   lazy_router found;  // mailboxes this session sent to or attached to
   mailbox_router& router() { return found.get(settings.cluster, 1024); }
+  lazy_router found_groups;  // groups this session used
+  mailbox_router& groups() { return found_groups.get(settings.cluster, 64, group_actors); }
   caf::actor own_mailbox;
   caf::actor own_directory;  // the directory that knows this session is online
   std::vector<std::string> watched;  // users this session subscribed to
@@ -113,22 +117,22 @@ void handle_send(self_ptr self, send_request& req) {
   auto& st = self->state;
   if (!admit(self, req.id))
     return;
-  if (!req.group.empty()) {
-    // Group chat arrives with group actors; until then no group exists.
-    st.args.link->send(error_frame{req.id, errc::unknown_group, req.group});
-    return;
-  }
   mailbox_item item;
   item.kind = item_kind::message;
   item.peer = st.args.user;
   item.id = req.id;
   item.body = std::move(req.body);
   item.meta = std::move(req.meta);
-  auto to = std::move(req.to);
   auto id = req.id;
   auto arrived_ns = req.arrived_ns;
+  // A group message goes to its group, which puts it into every member's mailbox.
+  bool to_group = !req.group.empty();
+  auto& router = to_group ? st.groups() : st.router();
+  auto key = to_group ? std::move(req.group) : std::move(req.to);
+  auto msg = to_group ? caf::make_message(group_send_atom_v, std::move(item))
+                      : caf::make_message(deliver_atom_v, std::move(item));
   request_mailbox(
-    self, st.router(), to, caf::make_message(deliver_atom_v, std::move(item)),
+    self, router, key, std::move(msg),
     [self, id, arrived_ns](int64_t ts) {
       auto& st = self->state;
       // Counted before the client hears of it: whoever reads the ack then sees the count.
@@ -137,6 +141,65 @@ void handle_send(self_ptr self, send_request& req) {
       st.args.link->send(ack_frame{id, ts});
     },
     [self, id](caf::error& err) { send_error(self, id, err); });
+}
+
+// A group id nobody else has: "g-" and 16 hex digits.
+std::string new_group_id() {
+  std::random_device rd;
+  uint64_t bits = (uint64_t{rd()} << 32) ^ rd();
+  char text[19];
+  std::snprintf(text, sizeof(text), "g-%016llx", static_cast<unsigned long long>(bits));
+  return text;
+}
+
+void create_group(self_ptr self, group_create_request& req) {
+  auto& st = self->state;
+  group_record proposal;
+  proposal.gid = new_group_id();
+  proposal.name = std::move(req.name);
+  proposal.owner = st.args.user;
+  proposal.members.push_back(st.args.user);
+  for (auto& m : req.members)
+    if (std::find(proposal.members.begin(), proposal.members.end(), m)
+        == proposal.members.end())
+      proposal.members.push_back(std::move(m));
+  auto gid = proposal.gid;
+  request_mailbox(
+    self, st.groups(), gid, caf::make_message(group_create_atom_v, std::move(proposal)),
+    [self, id = req.id](group_record& rec) {
+      self->state.args.link->send(group_frame{id, rec.gid, false, {}, {}, {}});
+    },
+    [self, id = req.id](caf::error& err) { send_error(self, id, err); });
+}
+
+void change_group(self_ptr self, group_request& req) {
+  auto& st = self->state;
+  caf::message msg;
+  switch (req.op) {
+    case group_op::add:
+      msg = caf::make_message(group_add_atom_v, st.args.user, std::move(req.users));
+      break;
+    case group_op::remove:
+      msg = caf::make_message(group_remove_atom_v, st.args.user, std::move(req.users));
+      break;
+    case group_op::leave:
+      msg = caf::make_message(group_leave_atom_v, st.args.user);
+      break;
+    case group_op::info:
+      msg = caf::make_message(group_info_atom_v, st.args.user);
+      break;
+  }
+  request_mailbox(
+    self, st.groups(), req.group, std::move(msg),
+    [self, id = req.id, op = req.op](group_record& rec) {
+      auto& link = self->state.args.link;
+      if (op == group_op::info)
+        link->send(group_frame{id, rec.gid, true, std::move(rec.name), std::move(rec.owner),
+                               std::move(rec.members)});
+      else
+        link->send(ok_frame{id});
+    },
+    [self, id = req.id](caf::error& err) { send_error(self, id, err); });
 }
 
 // `on_reply` takes the answer of `user`'s directory; failures become error frames for `id`.
@@ -252,6 +315,16 @@ caf::behavior running(self_ptr self) {
                                  [self, id = req.id, user = req.user](std::string& key) {
                                    self->state.args.link->send(key_frame{id, user, key});
                                  });
+    },
+    [self](group_create_request& req) {
+      if (!admit(self, req.id))
+        return;
+      create_group(self, req);
+    },
+    [self](group_request& req) {
+      if (!admit(self, req.id))
+        return;
+      change_group(self, req);
     },
     [self](ping_request& req) {
       if (!admit(self, req.id))

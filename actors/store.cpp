@@ -11,6 +11,7 @@
 
 #include "actors/mailbox_queue.hpp"
 #include "persistence/checkpointer.hpp"
+#include "persistence/group_store.hpp"
 #include "persistence/mailbox_store.hpp"
 #include "persistence/replica_store.hpp"
 #include "persistence/sqlite_db.hpp"
@@ -64,8 +65,17 @@ struct drop_op {
   caf::response_promise promise;
 };
 
+struct group_put_op {
+  group_row row;
+  caf::response_promise promise;
+};
+struct group_drop_op {
+  std::string gid;
+  caf::response_promise promise;
+};
+
 using write_op = std::variant<append_op, status_op, erase_op, put_user_op, touch_op, keyed_op,
-                              merge_op, drop_op>;
+                              merge_op, drop_op, group_put_op, group_drop_op>;
 
 mailbox_row to_row(const std::string& owner, const mailbox_item& item) {
   mailbox_row r;
@@ -95,6 +105,15 @@ mailbox_item to_item(mailbox_row&& r) {
   return item;
 }
 
+group_row to_row(const group_record& rec) {
+  return group_row{rec.gid, rec.name, rec.owner, rec.members, rec.version, rec.created};
+}
+
+group_record to_record(group_row&& r) {
+  return group_record{std::move(r.gid),    std::move(r.name), std::move(r.owner),
+                      std::move(r.members), r.version,         r.created};
+}
+
 } // namespace
 
 struct store_state {
@@ -104,6 +123,7 @@ struct store_state {
   std::optional<mailbox_store> mailboxes;
   std::optional<user_store> users;
   std::optional<replica_store> copies;
+  std::optional<group_store> groups;
   // Owners whose rows a merge changed in the batch being committed: a mailbox running
   // here must read them (a copy may arrive after it loaded).
   std::vector<std::string> merged_owners;
@@ -164,6 +184,17 @@ caf::error apply(store_state& st, write_op& op, reply_list& replies) {
           return err;
         replies.emplace_back(std::move(w.promise), caf::make_message());
         return caf::none;
+      } else if constexpr (std::is_same_v<T, group_put_op>) {
+        auto landed = st.groups->put(w.row);
+        if (!landed)
+          return std::move(landed.error());
+        replies.emplace_back(std::move(w.promise), caf::make_message(*landed));
+        return caf::none;
+      } else if constexpr (std::is_same_v<T, group_drop_op>) {
+        if (auto err = st.groups->drop(w.gid))
+          return err;
+        replies.emplace_back(std::move(w.promise), caf::make_message());
+        return caf::none;
       } else if constexpr (std::is_same_v<T, put_user_op>) {
         if (auto err = st.users->put(w.row))
           return err;
@@ -186,6 +217,10 @@ void fail_all(std::vector<write_op>& ops, const caf::error& err) {
       m->promise.deliver(err);
     else if (auto* d = std::get_if<drop_op>(&op))
       d->promise.deliver(err);
+    else if (auto* g = std::get_if<group_put_op>(&op))
+      g->promise.deliver(err);
+    else if (auto* gd = std::get_if<group_drop_op>(&op))
+      gd->promise.deliver(err);
   }
 }
 
@@ -272,8 +307,12 @@ caf::behavior store(caf::stateful_actor<store_state>* self, store_settings setti
   auto users = user_store::open(*st.db);
   // The copies' statements address the tables the mailbox store creates.
   auto copies = replica_store::open(*st.db);
-  if (!mailboxes || !users || !copies) {
-    auto err = !mailboxes ? mailboxes.error() : !users ? users.error() : copies.error();
+  auto groups = group_store::open(*st.db);
+  if (!mailboxes || !users || !copies || !groups) {
+    auto err = !mailboxes ? mailboxes.error()
+               : !users   ? users.error()
+               : !copies  ? copies.error()
+                          : groups.error();
     SPDLOG_LOGGER_ERROR(logs::store(), "event=schema_failed err={}", self->system().render(err));
     self->quit(err);
     return {};
@@ -281,6 +320,7 @@ caf::behavior store(caf::stateful_actor<store_state>* self, store_settings setti
   st.mailboxes = std::move(*mailboxes);
   st.users = std::move(*users);
   st.copies = std::move(*copies);
+  st.groups = std::move(*groups);
   st.checkpoints = std::make_unique<checkpointer>(settings.database, checkpoint_pause);
   if (auto waiting = st.mailboxes->count_waiting())
     SPDLOG_LOGGER_INFO(logs::store(), "event=opened file={} waiting={}",
@@ -355,6 +395,36 @@ caf::behavior store(caf::stateful_actor<store_state>* self, store_settings setti
       if (!owners)
         return std::move(owners.error());
       return std::move(*owners);
+    },
+    [self](group_put_atom, const group_record& rec) {
+      auto promise = self->make_response_promise();
+      buffer(self, group_put_op{to_row(rec), promise});
+      return promise;
+    },
+    [self](group_get_atom, const std::string& gid) -> caf::result<group_record> {
+      flush(self);
+      auto found = self->state.groups->get(gid);
+      if (!found)
+        return std::move(found.error());
+      if (!*found)
+        return group_record{};
+      return to_record(std::move(**found));
+    },
+    [self](group_list_atom) -> caf::result<std::vector<group_record>> {
+      flush(self);
+      auto rows = self->state.groups->load_all();
+      if (!rows)
+        return std::move(rows.error());
+      std::vector<group_record> out;
+      out.reserve(rows->size());
+      for (auto& r : *rows)
+        out.push_back(to_record(std::move(r)));
+      return out;
+    },
+    [self](group_drop_atom, const std::string& gid) {
+      auto promise = self->make_response_promise();
+      buffer(self, group_drop_op{gid, promise});
+      return promise;
     },
     [self](caf::flush_atom) { flush(self); },
     [self](delay_atom, int64_t ms, int64_t seconds) {

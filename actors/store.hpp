@@ -26,6 +26,10 @@
 //   (drop_atom, owner)                                  -> (empty) the owner's rows deleted
 //   (owners_atom)                                       -> std::vector<std::string>
 //   (delay_atom, int64_t ms, int64_t seconds)             fault: commits wait `ms` first
+//   (group_put_atom, group_record)                      -> bool: stored (it was newer)
+//   (group_get_atom, gid)                               -> group_record (version 0: none)
+//   (group_list_atom)                                   -> std::vector<group_record>
+//   (group_drop_atom, gid)                              -> (empty) the copy deleted
 
 #include <caf/behavior.hpp>
 #include <caf/stateful_actor.hpp>

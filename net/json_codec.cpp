@@ -49,6 +49,41 @@ public:
     return value;
   }
 
+  /// A non-empty array of at most `limit` user ids (empty allowed when not required).
+  std::vector<std::string> user_list(const char* name, size_t limit, bool required = true) {
+    std::vector<std::string> out;
+    auto* v = obj_.if_contains(name);
+    if (!v || v->is_null()) {
+      if (required)
+        problem(std::string{"missing field '"} + name + "'");
+      return out;
+    }
+    if (!v->is_array() || (required && v->get_array().empty())) {
+      problem(std::string{"field '"} + name + "' must be a non-empty array of user ids");
+      return out;
+    }
+    if (v->get_array().size() > limit) {
+      problem("at most " + std::to_string(limit) + " users in '" + name + "'", errc::too_large);
+      return out;
+    }
+    for (const auto& u : v->get_array()) {
+      if (!u.is_string() || !is_valid_id(std::string{u.get_string()})) {
+        problem(std::string{"field '"} + name + "' must be an array of user ids");
+        out.clear();
+        break;
+      }
+      out.emplace_back(u.get_string());
+    }
+    return out;
+  }
+
+  std::string group(const char* name, bool required = true) {
+    auto value = string(name, required);
+    if (!value.empty() && !is_valid_group_id(value))
+      problem(std::string{"field '"} + name + "' is not a valid group id");
+    return value;
+  }
+
   std::string bytes(const char* name, size_t expected) {
     auto text = string(name);
     if (text.empty())
@@ -123,7 +158,7 @@ client_frame decode_send(const bj::object& obj, fields& f) {
   send_request req;
   req.id = f.request_id();
   req.to = f.user("to", false);
-  req.group = f.string("group", false);
+  req.group = f.group("group", false);
   if (req.to.empty() == req.group.empty())
     f.problem("a send names exactly one of 'to' and 'group'");
   auto* body = obj.if_contains("body");
@@ -145,10 +180,42 @@ client_frame decode_confirm(const bj::object& obj, fields& f, receipt_status sta
   c.status = status;
   c.from = f.user("from");
   c.id = f.request_id();
-  c.group = f.string("group", false);
+  c.group = f.group("group", false);
   if (f.failed())
     return f.rejection(peek_id(obj));
   return c;
+}
+
+client_frame decode_group(const bj::object& obj, fields& f, bj::string_view op) {
+  if (op == "group_create") {
+    group_create_request req;
+    req.id = f.request_id();
+    req.name = f.string("name");
+    if (!f.failed() && (req.name.empty() || req.name.size() > max_group_name))
+      f.problem("field 'name' must be 1.." + std::to_string(max_group_name) + " bytes");
+    req.members = f.user_list("members", max_group_members - 1, false);
+    if (f.failed())
+      return f.rejection(peek_id(obj));
+    return req;
+  }
+  group_request req;
+  if (op == "group_add")
+    req.op = group_op::add;
+  else if (op == "group_remove")
+    req.op = group_op::remove;
+  else if (op == "group_leave")
+    req.op = group_op::leave;
+  else if (op == "group_info")
+    req.op = group_op::info;
+  else
+    return reject(peek_id(obj), "unknown op '" + std::string{op} + "'");
+  req.id = f.request_id();
+  req.group = f.group("group");
+  if (req.op == group_op::add || req.op == group_op::remove)
+    req.users = f.user_list("users", max_group_members);
+  if (f.failed())
+    return f.rejection(peek_id(obj));
+  return req;
 }
 
 client_frame decode_hello(const bj::object& obj, fields& f) {
@@ -205,24 +272,13 @@ client_frame decode_client_frame(std::string_view text) {
     if (op == "subscribe") {
       subscribe_request req;
       req.id = f.request_id();
-      auto* users = obj.if_contains("users");
-      if (!users || !users->is_array() || users->get_array().empty()) {
-        f.problem("field 'users' must be a non-empty array of user ids");
-      } else if (users->get_array().size() > max_subscribe) {
-        f.problem("at most 1000 users per subscribe", errc::too_large);
-      } else {
-        for (const auto& u : users->get_array()) {
-          if (!u.is_string() || !is_valid_id(std::string{u.get_string()})) {
-            f.problem("field 'users' must be a non-empty array of user ids");
-            break;
-          }
-          req.users.emplace_back(u.get_string());
-        }
-      }
+      req.users = f.user_list("users", max_subscribe);
       if (f.failed())
         return f.rejection(peek_id(obj));
       return req;
     }
+    if (bj::string_view{op}.starts_with("group_"))
+      return decode_group(obj, f, op);
     if (op == "ping") {
       auto id = f.request_id();
       if (f.failed())
@@ -400,6 +456,10 @@ void encode(std::string& out, const outgoing_frame& frame) {
         w.op("ok").str("id", f.id).str("user", f.user).str("key", base64_encode(f.key));
       } else if constexpr (std::is_same_v<T, ok_frame>) {
         w.op("ok").str("id", f.id);
+      } else if constexpr (std::is_same_v<T, group_frame>) {
+        w.op("ok").str("id", f.id).str("group", f.group);
+        if (f.details)
+          w.str("name", f.name).str("owner", f.owner).strings("members", f.members);
       } else if constexpr (std::is_same_v<T, pong_frame>) {
         w.op("pong").str("id", f.id).num("ts", f.ts);
       } else {

@@ -18,6 +18,8 @@ constexpr size_t max_meta = 4 * 1024;
 constexpr size_t max_device = 1024;
 constexpr size_t max_frame = 128 * 1024;
 constexpr size_t max_subscribe = 1000;
+constexpr size_t max_group_members = 1024;
+constexpr size_t max_group_name = 256;
 
 struct hello_frame {
   std::string user;
@@ -35,7 +37,7 @@ struct rejected_frame {
 
 using client_frame = std::variant<rejected_frame, hello_frame, send_request, confirm_request,
                                   presence_request, subscribe_request, key_request,
-                                  ping_request>;
+                                  ping_request, group_create_request, group_request>;
 
 client_frame decode_client_frame(std::string_view text);
 

@@ -24,6 +24,7 @@ constexpr int64_t max_wait_s = 30;
 struct rest_call_state {
   static inline const char* name = "rest_call";
   mailbox_router router{4};
+  mailbox_router groups{4, group_actors};
 };
 
 using rest_self = caf::stateful_actor<rest_call_state>*;
@@ -56,6 +57,7 @@ template <class F>
 void in_actor(gateway_context& ctx, F f) {
   ctx.sys.spawn([f = std::move(f), cluster = ctx.session.cluster](rest_self self) mutable {
     self->state.router.use(cluster);
+    self->state.groups.use(cluster);
     f(self);
   });
 }
@@ -125,10 +127,6 @@ void post_message(gateway_context& ctx, const exchange& ex, const std::string& u
     return;
   }
   auto msg = std::get<json::rest_send>(std::move(decoded));
-  if (!msg.group.empty()) {
-    ex.fail(errc::unknown_group, msg.group);
-    return;
-  }
   auto started = steady_ns();
   in_actor(ctx, [&ctx, ex, msg, user, started](rest_self self) {
     mailbox_item item;
@@ -136,8 +134,12 @@ void post_message(gateway_context& ctx, const exchange& ex, const std::string& u
     item.id = msg.id;
     item.body = msg.body;
     item.meta = msg.meta;
+    // A group message goes to its group, which puts it into every member's mailbox.
+    bool to_group = !msg.group.empty();
     request_mailbox(
-      self, self->state.router, msg.to, caf::make_message(deliver_atom_v, std::move(item)),
+      self, to_group ? self->state.groups : self->state.router, to_group ? msg.group : msg.to,
+      to_group ? caf::make_message(group_send_atom_v, std::move(item))
+               : caf::make_message(deliver_atom_v, std::move(item)),
       [&ctx, ex, id = msg.id, started](int64_t ts) {
         ctx.metrics.messages_acked.inc();
         ctx.metrics.ack_latency.observe(std::chrono::nanoseconds{steady_ns() - started});

@@ -1,5 +1,6 @@
 #include "runtime/config.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -90,6 +91,13 @@ bool is_valid_id(const std::string& id) {
       return false;
   }
   return true;
+}
+
+bool is_valid_group_id(const std::string& gid) {
+  if (gid.size() < 3 || gid.size() > 34 || gid.compare(0, 2, "g-") != 0)
+    return false;
+  return std::all_of(gid.begin() + 2, gid.end(),
+                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); });
 }
 
 const char* node_usage() {

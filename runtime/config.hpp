@@ -71,4 +71,7 @@ const char* node_usage();
 /// True for a user or node id matching ^[a-z0-9_.-]{1,32}$.
 bool is_valid_id(const std::string& id);
 
+/// True for a group id matching ^g-[a-z0-9]{1,32}$ (nodes make "g-" and 16 hex digits).
+bool is_valid_group_id(const std::string& gid);
+
 } // namespace parley

@@ -33,6 +33,52 @@ TEST(JsonCodecTest, DecodesSend) {
   EXPECT_EQ(plain.meta, "{}");
 }
 
+TEST(JsonCodecTest, DecodesGroupOps) {
+  auto c = expect_frame<group_create_request>(
+    R"({"op":"group_create","id":"q4","name":"trip","members":["bob","carol"]})");
+  EXPECT_EQ(c.name, "trip");
+  EXPECT_EQ(c.members, (std::vector<std::string>{"bob", "carol"}));
+  auto add = expect_frame<group_request>(
+    R"({"op":"group_add","id":"q5","group":"g-0123abcd","users":["dave"]})");
+  EXPECT_EQ(add.op, group_op::add);
+  EXPECT_EQ(add.group, "g-0123abcd");
+  EXPECT_EQ(add.users, (std::vector<std::string>{"dave"}));
+  EXPECT_EQ(expect_frame<group_request>(R"({"op":"group_leave","id":"q6","group":"g-1"})").op,
+            group_op::leave);
+  EXPECT_EQ(expect_frame<group_request>(R"({"op":"group_info","id":"q7","group":"g-1"})").op,
+            group_op::info);
+  auto send = expect_frame<send_request>(R"({"op":"send","id":"m","group":"g-1","body":"x"})");
+  EXPECT_EQ(send.group, "g-1");
+}
+
+TEST(JsonCodecTest, RejectsBadGroupOps) {
+  EXPECT_EQ(expect_rejected(R"({"op":"group_create","id":"q","members":[]})").code,
+            errc::bad_request);
+  EXPECT_EQ(expect_rejected(R"({"op":"group_create","id":"q","name":""})").code,
+            errc::bad_request);
+  EXPECT_EQ(expect_rejected(R"({"op":"group_add","id":"q","group":"g-1","users":[]})").code,
+            errc::bad_request);
+  EXPECT_EQ(expect_rejected(R"({"op":"group_info","id":"q","group":"G-1"})").code,
+            errc::bad_request);
+  EXPECT_EQ(expect_rejected(R"({"op":"group_dance","id":"q","group":"g-1"})").id, "q");
+  EXPECT_EQ(expect_rejected(R"({"op":"send","id":"m","group":"bob!","body":"x"})").code,
+            errc::bad_request);
+  std::string crowd = R"({"op":"group_add","id":"q","group":"g-1","users":[)";
+  for (int i = 0; i < 1025; ++i)
+    crowd += (i ? ",\"u" : "\"u") + std::to_string(i) + "\"";
+  crowd += "]}";
+  EXPECT_EQ(expect_rejected(crowd).code, errc::too_large);
+}
+
+TEST(JsonCodecTest, EncodesGroupAnswers) {
+  auto created = boost::json::parse(encode(group_frame{"q4", "g-1", false, {}, {}, {}}));
+  EXPECT_EQ(created, boost::json::parse(R"({"op":"ok","id":"q4","group":"g-1"})"));
+  auto info = boost::json::parse(
+    encode(group_frame{"q7", "g-1", true, "trip", "alice", {"alice", "bob"}}));
+  EXPECT_EQ(info, boost::json::parse(R"({"op":"ok","id":"q7","group":"g-1","name":"trip",)"
+                                     R"("owner":"alice","members":["alice","bob"]})"));
+}
+
 TEST(JsonCodecTest, RejectsBadSendsWithTheirId) {
   auto r = expect_rejected(R"({"op":"send","id":"m1","to":"Bob","body":"x"})");
   EXPECT_EQ(r.code, errc::bad_request);
