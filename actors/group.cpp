@@ -1,13 +1,13 @@
 #include "actors/group.hpp"
 
 #include <algorithm>
+#include <map>
 #include <memory>
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 
 #include "actors/group_copies.hpp"
-#include "actors/mailbox_router.hpp"
 #include "actors/placement.hpp"
 #include "runtime/clock.hpp"
 #include "runtime/countdown.hpp"
@@ -20,6 +20,8 @@ namespace {
 
 constexpr auto idle_check = std::chrono::seconds{15};
 const caf::duration directory_timeout{std::chrono::seconds{10}};
+// A batch for a thousand members commits in one go on a busy node, with replicas.
+const caf::duration fanout_timeout{std::chrono::seconds{10}};
 
 } // namespace
 
@@ -30,8 +32,6 @@ struct group_state {
   group_settings settings;
   node_metrics* metrics = nullptr;
   group_record record;  // version 0: the group does not exist
-  lazy_router mailboxes;  // the members' mailboxes
-  mailbox_router& router() { return mailboxes.get(settings.cluster, 1100); }
   snapshot_cache placement;
   caf::actor_clock::time_point last_used;
 };
@@ -201,7 +201,8 @@ caf::result<group_record> leave(self_ptr self, const std::string& user) {
 
 // Puts the message into every other member's mailbox; the answer is the message's
 // time once all committed it. A member's mailbox answers a repeat with the time it
-// stored first, so a resend after a failure answers the original time.
+// stored first, so a resend after a failure answers the original time. Members are
+// grouped by the node serving their mailboxes: one request per node (its fanout actor).
 caf::result<int64_t> send(self_ptr self, mailbox_item& item) {
   auto& st = self->state;
   if (!is_member(st.record, item.peer))
@@ -209,38 +210,47 @@ caf::result<int64_t> send(self_ptr self, mailbox_item& item) {
   item.kind = item_kind::message;
   item.group = st.gid;
   item.ts = now_ms();
-  std::vector<std::string> targets;
+  auto& snap = snapshot(self);
+  std::map<std::string, std::vector<std::string>> by_node;
   for (const auto& m : st.record.members)
     if (m != item.peer)
-      targets.push_back(m);
+      by_node[snap.primary(m)].push_back(m);
   auto promise = self->make_response_promise<int64_t>();
   auto ts = std::make_shared<int64_t>(item.ts);
   auto failure = std::make_shared<caf::error>();
-  auto one_done = countdown(targets.size(), [promise, ts, failure]() mutable {
+  auto one_done = countdown(by_node.size(), [promise, ts, failure]() mutable {
     if (*failure)
       promise.deliver(*failure);
     else
       promise.deliver(*ts);
   });
-  // One message for all: its payload is shared, not copied per member.
-  auto msg = caf::make_message(deliver_atom_v, std::move(item));
-  for (const auto& member : targets)
-    request_mailbox(
-      self, st.router(), member, msg,
-      [ts, one_done](int64_t stored_ts) {
-        *ts = std::min(*ts, stored_ts);
-        one_done();
-      },
-      [self, failure, one_done, member](caf::error& err) {
-        // A member whose account is gone has no mailbox to fill.
-        if (code_of(err) != errc::unknown_user && !*failure) {
-          SPDLOG_LOGGER_DEBUG(logs::mailbox(), "event=group_fanout_failed gid={} member={} err={}",
-                              self->state.gid, member, self->system().render(err));
-          *failure = caf::make_error(errc::unavailable, "a member's mailbox did not commit");
-        }
-        one_done();
-      },
-      local_request, 3);
+  auto fail = [failure, one_done](caf::error err) {
+    if (!*failure)
+      *failure = std::move(err);
+    one_done();
+  };
+  for (auto& [node, members] : by_node) {
+    auto relay = node.empty() ? caf::actor{}
+                              : service_on(self->system(), snap, node, fanout_name::value);
+    if (!relay) {
+      fail(caf::make_error(errc::unavailable, "members' node not reachable"));
+      continue;
+    }
+    self->request(relay, snap.is_local(node) ? local_request : fanout_timeout,
+                  deliver_many_atom_v, std::move(members), item)
+      .then(
+        [ts, one_done](int64_t stored_ts) {
+          *ts = std::min(*ts, stored_ts);
+          one_done();
+        },
+        [self, fail, node](caf::error& err) {
+          SPDLOG_LOGGER_DEBUG(logs::mailbox(), "event=group_fanout_failed gid={} node={} err={}",
+                              self->state.gid, node, self->system().render(err));
+          fail(code_of(err) == errc::unavailable
+                 ? err
+                 : caf::make_error(errc::unavailable, "members' mailboxes did not commit"));
+        });
+  }
   return promise;
 }
 

@@ -208,6 +208,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(parley_actors, caf::id_block::parley_runtime::end)
   CAF_ADD_ATOM(parley_actors, parley, group_list_atom, "glist")
   CAF_ADD_ATOM(parley_actors, parley, group_drop_atom, "gdrop")
   CAF_ADD_ATOM(parley_actors, parley, groups_name, "groups")
+  CAF_ADD_ATOM(parley_actors, parley, deliver_many_atom, "delivmany")
+  CAF_ADD_ATOM(parley_actors, parley, fanout_name, "fanout")
 CAF_END_TYPE_ID_BLOCK(parley_actors)
 
 // Local-only requests carrying pointers or huge payloads never cross the network.

@@ -4,6 +4,7 @@
 #include <caf/event_based_actor.hpp>
 
 #include "actors/directory.hpp"
+#include "actors/fanout.hpp"
 #include "actors/group.hpp"
 #include "actors/handoff.hpp"
 #include "actors/store.hpp"
@@ -96,6 +97,9 @@ caf::actor start_node_tree(caf::actor_system& sys, const node_tree_settings& set
   children.push_back(virtual_actors_spec(mailboxes_name::value, "mailbox:",
                                          mailbox_spawner{mailbox, metrics}, metrics,
                                          &metrics->mailboxes));
+  children.push_back({"fanout",
+                      [cluster](caf::local_actor* sup) { return start_fanout(sup, cluster); },
+                      child_kind::permanent});
   group_settings groups;
   groups.cluster = cluster;
   children.push_back(virtual_actors_spec(groups_name::value, "group:",
@@ -110,7 +114,7 @@ caf::actor start_node_tree(caf::actor_system& sys, const node_tree_settings& set
       std::map<std::string, caf::actor> out;
       for (caf::atom_value name : std::initializer_list<caf::atom_value>{
              store_name::value, directory_name::value, mailboxes_name::value,
-             groups_name::value, handoff_name::value})
+             groups_name::value, fanout_name::value, handoff_name::value})
         if (auto h = registered(*system, name))
           out.emplace(to_string(name), std::move(h));
       return out;
@@ -143,8 +147,8 @@ caf::actor start_node_tree(caf::actor_system& sys, const node_tree_settings& set
 void unregister_node_tree(caf::actor_system& sys) {
   for (caf::atom_value name : std::initializer_list<caf::atom_value>{
          store_name::value, directory_name::value, mailboxes_name::value,
-         groups_name::value, sessions_name::value, membership_name::value, handoff_name::value,
-         node_name::value})
+         groups_name::value, fanout_name::value, sessions_name::value,
+         membership_name::value, handoff_name::value, node_name::value})
     sys.registry().erase(name);
 }
 

@@ -6,6 +6,7 @@
 //    |- store       SQLite writer, detached                         permanent
 //    |- directory   users, keys, presence                           permanent
 //    |- mailboxes   supervisor of mailbox:<user>, started on demand  permanent
+//    |- fanout      one message into many of this node's mailboxes   permanent
 //    |- groups      supervisor of group:<gid>, started on demand     permanent
 //    |- sessions    supervisor of session:<user>, one per connection permanent
 //    |- membership  mesh join, heartbeats, node up/down (clustered)  permanent

@@ -1,0 +1,75 @@
+#include "actors/fanout.hpp"
+
+#include <algorithm>
+#include <memory>
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+
+#include "actors/mailbox_router.hpp"
+#include "runtime/countdown.hpp"
+#include "runtime/logging.hpp"
+#include "runtime/unexpected_message.hpp"
+
+namespace parley {
+
+struct fanout_state {
+  static inline const char* name = "fanout";
+  mailbox_router router{4096};
+};
+
+namespace {
+
+using self_ptr = caf::stateful_actor<fanout_state>*;
+
+caf::result<int64_t> deliver_many(self_ptr self, const std::vector<std::string>& users,
+                                  mailbox_item& item) {
+  auto promise = self->make_response_promise<int64_t>();
+  auto ts = std::make_shared<int64_t>(item.ts);
+  auto failure = std::make_shared<caf::error>();
+  auto one_done = countdown(users.size(), [promise, ts, failure]() mutable {
+    if (*failure)
+      promise.deliver(*failure);
+    else
+      promise.deliver(*ts);
+  });
+  // One message for all: its payload is shared, not copied per mailbox.
+  auto msg = caf::make_message(deliver_atom_v, std::move(item));
+  for (const auto& user : users)
+    request_mailbox(
+      self, self->state.router, user, msg,
+      [ts, one_done](int64_t stored_ts) {
+        *ts = std::min(*ts, stored_ts);
+        one_done();
+      },
+      [self, failure, one_done, user](caf::error& err) {
+        // A member whose account is gone has no mailbox to fill.
+        if (code_of(err) != errc::unknown_user && !*failure) {
+          SPDLOG_LOGGER_DEBUG(logs::mailbox(), "event=fanout_failed user={} err={}", user,
+                              self->system().render(err));
+          *failure = caf::make_error(errc::unavailable, "a member's mailbox did not commit");
+        }
+        one_done();
+      });
+  return promise;
+}
+
+} // namespace
+
+caf::behavior fanout(caf::stateful_actor<fanout_state>* self, const cluster_view* cluster) {
+  self->state.router.use(cluster);
+  self->set_default_handler(log_unexpected(logs::mailbox(), "fanout"));
+  return {
+    [self](deliver_many_atom, const std::vector<std::string>& users, mailbox_item& item) {
+      return deliver_many(self, users, item);
+    },
+  };
+}
+
+caf::actor start_fanout(caf::local_actor* sup, const cluster_view* cluster) {
+  auto handle = sup->spawn<caf::linked>(fanout, cluster);
+  register_as(sup->system(), fanout_name::value, handle);
+  return handle;
+}
+
+} // namespace parley
