@@ -35,6 +35,8 @@ caf::atom_value supervisor_of(const std::string& actor) {
     return mailboxes_name::value;
   if (actor.rfind("session:", 0) == 0)
     return sessions_name::value;
+  if (actor.rfind("group:", 0) == 0)
+    return groups_name::value;
   return node_name::value;
 }
 

@@ -238,6 +238,21 @@ TEST_F(GroupTest, GroupsSurviveAKilledNode) {
   EXPECT_TRUE(bob->recv_op("ack"));
 }
 
+TEST_F(GroupTest, CrashedGroupActorIsRestartedAndKeepsItsMembers) {
+  auto alice = login("alice");
+  auto bob = login("bob");
+  auto gid = create_group(*alice, "fragile", {"bob"});
+  alice->send_json(group_send("c1", gid, "before"));
+  ASSERT_TRUE(alice->recv_op("ack"));
+  auto body = bj::serialize(bj::object{{"kind", "crash_actor"}, {"actor", "group:" + gid}});
+  EXPECT_EQ(http_call(node->admin_port(), "POST", "/v1/admin/fault", body).status, 200);
+  alice->send_json(group_send("c2", gid, "after"));
+  ASSERT_TRUE(alice->recv_op("ack"));
+  expect_messages(*bob, {"c1", "c2"});
+  auto info = ask(*bob, {{"op", "group_info"}, {"id", "i1"}, {"group", gid}});
+  EXPECT_EQ(strings(info["members"]), (std::vector<std::string>{"alice", "bob"}));
+}
+
 TEST_F(GroupTest, RestSendReachesTheGroup) {
   auto alice = login("alice");
   auto bob = login("bob");
