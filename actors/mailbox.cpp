@@ -80,6 +80,21 @@ void arrived(self_ptr self, const mailbox_item& item) {
 
 namespace {
 
+// A new message for an owner without a live session: the push notifier (if this node
+// runs one) hears of it and decides alone whether a POST follows. Never the body.
+void notify_offline(self_ptr self, const mailbox_item& item) {
+  auto& st = self->state;
+  if (!st.settings.push || st.session)
+    return;
+  auto notifier = registered(self->system(), notifier_name::value);
+  if (!notifier)
+    return;
+  self->send(notifier, notify_atom_v,
+             push_notice{st.owner, item.peer, item.group,
+                         static_cast<int64_t>(st.queue.messages()), now_ms()});
+}
+
+
 using namespace mailbox_detail;
 
 caf::result<int64_t> deliver(self_ptr self, mailbox_item& item) {
@@ -102,8 +117,10 @@ caf::result<int64_t> deliver(self_ptr self, mailbox_item& item) {
             promise.deliver(caf::make_error(errc::unavailable, "replica not reachable"));
             return;
           }
-          if (!ref.duplicate)
+          if (!ref.duplicate) {
             arrived(self, item);
+            notify_offline(self, item);
+          }
           promise.deliver(ref.ts);
         });
       },

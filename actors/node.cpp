@@ -5,6 +5,7 @@
 
 #include "actors/directory.hpp"
 #include "actors/handoff.hpp"
+#include "actors/push_notifier.hpp"
 #include "actors/store.hpp"
 #include "runtime/config.hpp"
 #include "runtime/supervisor.hpp"
@@ -76,6 +77,15 @@ caf::actor start_node_tree(caf::actor_system& sys, const node_tree_settings& set
                       child_kind::permanent});
   auto mailbox = settings.mailbox;
   mailbox.cluster = cluster;
+  if (settings.push) {
+    mailbox.push = true;
+    children.push_back({"notifier",
+                        [push = settings.push, limits = settings.push_limits,
+                         metrics](caf::local_actor* sup) {
+                          return start_push_notifier(sup, push, limits, metrics);
+                        },
+                        child_kind::permanent});
+  }
   children.push_back(mailboxes_spec(mailbox, metrics));
   children.push_back(sessions_spec(metrics));
   if (settings.membership && cluster) {
@@ -120,7 +130,7 @@ void unregister_node_tree(caf::actor_system& sys) {
   for (caf::atom_value name : std::initializer_list<caf::atom_value>{
          store_name::value, directory_name::value, mailboxes_name::value,
          sessions_name::value, membership_name::value, handoff_name::value,
-         node_name::value})
+         notifier_name::value, node_name::value})
     sys.registry().erase(name);
 }
 
