@@ -1,6 +1,8 @@
 // Offline push (PROTOCOL.md sections 1 and 4): a real node with --push-webhook pointing at
 // a real local HTTP receiver.
 
+#include <cstdlib>
+
 #include "runtime/clock.hpp"
 #include "tests/integration/node_fixture.hpp"
 #include "tests/support/http_receiver.hpp"
@@ -11,6 +13,22 @@ namespace {
 namespace bj = boost::json;
 using namespace std::chrono_literals;
 using steady = std::chrono::steady_clock;
+
+// A CA, and a certificate for 127.0.0.1 signed by it, made with the openssl tool.
+void make_gateway_certs(const std::filesystem::path& dir) {
+  auto cmd = "cd '" + dir.string() + "' && "
+             "openssl ecparam -name prime256v1 -genkey -noout -out ca.key && "
+             "openssl req -x509 -new -key ca.key -sha256 -days 2 -subj /CN=push-test-ca "
+             "-addext basicConstraints=critical,CA:TRUE "
+             "-addext keyUsage=critical,keyCertSign -out ca.pem && "
+             "openssl ecparam -name prime256v1 -genkey -noout -out gateway.key && "
+             "openssl req -new -key gateway.key -subj /CN=127.0.0.1 -out gateway.csr && "
+             "printf 'subjectAltName=IP:127.0.0.1\\nextendedKeyUsage=serverAuth\\n' "
+             "> gateway.ext && "
+             "openssl x509 -req -in gateway.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
+             "-days 2 -sha256 -extfile gateway.ext -out gateway.pem 2>/dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+}
 
 class PushTest : public NodeTest {
 protected:
@@ -181,6 +199,39 @@ TEST_F(PushTest, AGatewayThatStaysDownIsGivenUpOnAndCounted) {
   EXPECT_EQ(metric("parley_push_retries_total"), 4);
   EXPECT_EQ(metric("parley_push_sent_total"), 0);
   EXPECT_NE(node->log().find("event=push_gateway_failing"), std::string::npos);
+}
+
+TEST_F(PushTest, AnHttpsGatewayWithATrustedCertificateGetsThePost) {
+  make_gateway_certs(dir.path());
+  http_receiver receiver{http_receiver::mode::answer,
+                         http_receiver::tls_files{(dir / "gateway.pem").string(),
+                                                  (dir / "gateway.key").string()}};
+  // OpenSSL's default trust store comes from SSL_CERT_FILE when set: the node started
+  // now trusts our CA, as an operator's node trusts the system's.
+  ::setenv("SSL_CERT_FILE", (dir / "ca.pem").c_str(), 1);
+  start_node(receiver.url());
+  ::unsetenv("SSL_CERT_FILE");
+  register_offline("bob");
+  auto alice = login("alice");
+  ASSERT_EQ(send_acked(*alice, "bob", 1, "m").size(), 1u);
+  auto got = receiver.wait_for(1, 5s);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(bj::parse(got[0].body).as_object()["user"], "bob");
+}
+
+TEST_F(PushTest, AnHttpsGatewayWithAnUntrustedCertificateGetsNothing) {
+  make_gateway_certs(dir.path());
+  http_receiver receiver{http_receiver::mode::answer,
+                         http_receiver::tls_files{(dir / "gateway.pem").string(),
+                                                  (dir / "gateway.key").string()}};
+  start_node(receiver.url());
+  register_offline("bob");
+  auto alice = login("alice");
+  ASSERT_EQ(send_acked(*alice, "bob", 1, "m").size(), 1u);
+  std::this_thread::sleep_for(1500ms);  // the first attempt and its retry
+  EXPECT_TRUE(receiver.requests().empty());
+  EXPECT_GE(receiver.connections(), 1u);
+  EXPECT_NE(node->log().find("event=push_gateway_failing detail=tls"), std::string::npos);
 }
 
 TEST(PushFlagTest, AWebhookUrlWithoutHostIsRefusedWithExitCode2) {

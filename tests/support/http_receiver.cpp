@@ -3,28 +3,44 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 namespace parley::testing {
 
 namespace http = boost::beast::http;
 using tcp = boost::asio::ip::tcp;
 
-// One accepted connection: read a request, record it, answer (unless silent), repeat.
-class http_receiver::session : public std::enable_shared_from_this<session> {
+// One accepted connection: [TLS handshake,] read a request, record it, answer (unless
+// silent), repeat.
+template <class Stream>
+class http_receiver::session : public std::enable_shared_from_this<session<Stream>> {
 public:
-  session(tcp::socket socket, http_receiver& owner)
-    : stream_(std::move(socket)), owner_(owner) {}
+  template <class... Args>
+  session(http_receiver& owner, Args&&... args)
+    : stream_(std::forward<Args>(args)...), owner_(owner) {}
 
+  void start() {
+    if constexpr (std::is_same_v<Stream, boost::beast::tcp_stream>) {
+      read();
+    } else {
+      stream_.async_handshake(boost::asio::ssl::stream_base::server,
+                              [self = this->shared_from_this()](boost::beast::error_code ec) {
+                                if (!ec)
+                                  self->read();
+                              });
+    }
+  }
+
+private:
   void read() {
     req_ = {};
     http::async_read(stream_, buffer_, req_,
-                     [self = shared_from_this()](boost::beast::error_code ec, size_t) {
+                     [self = this->shared_from_this()](boost::beast::error_code ec, size_t) {
                        if (!ec)
                          self->answer();
                      });
   }
 
-private:
   void answer() {
     owner_.record({std::string{req_.method_string()}, std::string{req_.target()},
                    std::string{req_[http::field::content_type]}, req_.body(),
@@ -39,21 +55,26 @@ private:
     res_.keep_alive(req_.keep_alive());
     res_.prepare_payload();
     http::async_write(stream_, res_,
-                      [self = shared_from_this()](boost::beast::error_code ec, size_t) {
+                      [self = this->shared_from_this()](boost::beast::error_code ec, size_t) {
                         if (!ec && self->res_.keep_alive())
                           self->read();
                       });
   }
 
-  boost::beast::tcp_stream stream_;
+  Stream stream_;
   http_receiver& owner_;
   boost::beast::flat_buffer buffer_;
   http::request<http::string_body> req_;
   http::response<http::string_body> res_;
 };
 
-http_receiver::http_receiver(mode m)
+http_receiver::http_receiver(mode m, std::optional<tls_files> tls)
   : mode_(m), acceptor_(io_, tcp::endpoint{boost::asio::ip::make_address("127.0.0.1"), 0}) {
+  if (tls) {
+    tls_ = std::make_unique<boost::asio::ssl::context>(boost::asio::ssl::context::tls_server);
+    tls_->use_certificate_chain_file(tls->cert);
+    tls_->use_private_key_file(tls->key, boost::asio::ssl::context::pem);
+  }
   port_ = acceptor_.local_endpoint().port();
   accept();
   thread_ = std::thread{[this] { io_.run(); }};
@@ -65,7 +86,8 @@ http_receiver::~http_receiver() {
 }
 
 std::string http_receiver::url() const {
-  return "http://127.0.0.1:" + std::to_string(port_) + "/push";
+  return (tls_ ? "https" : "http") + std::string{"://127.0.0.1:"} + std::to_string(port_)
+         + "/push";
 }
 
 void http_receiver::script(std::vector<int> statuses) {
@@ -98,7 +120,12 @@ void http_receiver::accept() {
       std::lock_guard<std::mutex> guard{mutex_};
       ++connections_;
     }
-    std::make_shared<session>(std::move(socket), *this)->read();
+    if (tls_)
+      std::make_shared<session<boost::beast::ssl_stream<boost::beast::tcp_stream>>>(
+        *this, std::move(socket), *tls_)
+        ->start();
+    else
+      std::make_shared<session<boost::beast::tcp_stream>>(*this, std::move(socket))->start();
     accept();
   });
 }

@@ -2,7 +2,8 @@
 
 // A real HTTP/1.1 server for integration tests, standing in for a push gateway: bound to
 // 127.0.0.1 on a free port, run on its own thread, recording every request and answering
-// with the statuses a test scripts (keep-alive, as a gateway would).
+// with the statuses a test scripts (keep-alive, as a gateway would). Plain HTTP, or
+// HTTPS with a certificate the test made.
 
 #include <chrono>
 #include <condition_variable>
@@ -10,12 +11,14 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 
 namespace parley::testing {
 
@@ -34,13 +37,19 @@ public:
     std::chrono::steady_clock::time_point at;
   };
 
-  explicit http_receiver(mode m = mode::answer);
+  /// PEM files of the server's certificate (chain) and key, for HTTPS.
+  struct tls_files {
+    std::string cert;
+    std::string key;
+  };
+
+  explicit http_receiver(mode m = mode::answer, std::optional<tls_files> tls = std::nullopt);
   ~http_receiver();
   http_receiver(const http_receiver&) = delete;
   http_receiver& operator=(const http_receiver&) = delete;
 
   uint16_t port() const { return port_; }
-  /// "http://127.0.0.1:PORT/push".
+  /// "http://127.0.0.1:PORT/push" (https:// with TLS).
   std::string url() const;
   /// Statuses for the next answers, in order; 200 once they are used up.
   void script(std::vector<int> statuses);
@@ -51,12 +60,14 @@ public:
   size_t connections() const;
 
 private:
+  template <class Stream>
   class session;
   void accept();
   int next_status();
   void record(request r);
 
   mode mode_;
+  std::unique_ptr<boost::asio::ssl::context> tls_;
   boost::asio::io_context io_;
   boost::asio::ip::tcp::acceptor acceptor_;
   uint16_t port_ = 0;
