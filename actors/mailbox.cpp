@@ -80,11 +80,16 @@ void arrived(self_ptr self, const mailbox_item& item) {
 
 namespace {
 
-// A new message for an owner without a live session: the push notifier (if this node
-// runs one) hears of it and decides alone whether a POST follows. Never the body.
+// Whether a client takes new messages at once: a live session, or a REST long poll.
+bool listened(self_ptr self) {
+  return self->state.session || !self->state.inbox_waiters.empty();
+}
+
+// A new message nobody listened for: the push notifier (if this node runs one) hears of
+// it and decides alone whether a POST follows. Never the body.
 void notify_offline(self_ptr self, const mailbox_item& item) {
   auto& st = self->state;
-  if (!st.settings.push || st.session)
+  if (!st.settings.push)
     return;
   auto notifier = registered(self->system(), notifier_name::value);
   if (!notifier)
@@ -118,8 +123,10 @@ caf::result<int64_t> deliver(self_ptr self, mailbox_item& item) {
             return;
           }
           if (!ref.duplicate) {
+            bool offline = !listened(self);
             arrived(self, item);
-            notify_offline(self, item);
+            if (offline)
+              notify_offline(self, item);
           }
           promise.deliver(ref.ts);
         });

@@ -200,6 +200,18 @@ TEST_F(MailboxPushTest, AnOnlineUserIsNotNotified) {
   EXPECT_TRUE(transport->calls.empty());
 }
 
+TEST_F(MailboxPushTest, AUserLongPollingTheInboxIsNotNotified) {
+  auto poll = self->request(mailbox_of("bob"), caf::infinite, inbox_atom_v, int64_t{30'000});
+  sched.run();
+  caf::anon_send(mailbox_of("bob"), deliver_atom_v, message_from("alice", "m1"));
+  sched.run();
+  std::vector<mailbox_item> got;
+  poll.receive([&](std::vector<mailbox_item>& items) { got = std::move(items); },
+               [&](caf::error& err) { ADD_FAILURE() << sys.render(err); });
+  ASSERT_EQ(got.size(), 1u);  // the poll took the message at once
+  EXPECT_TRUE(transport->calls.empty());
+}
+
 TEST_F(MailboxPushTest, ReceiptsAndRepeatsAreNotNotified) {
   deliver("bob", message_from("alice", "m1"));
   answer(0, true);
