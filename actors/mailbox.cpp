@@ -80,6 +80,26 @@ void arrived(self_ptr self, const mailbox_item& item) {
 
 namespace {
 
+// Whether a client takes new messages at once: a live session, or a REST long poll.
+bool listened(self_ptr self) {
+  return self->state.session || !self->state.inbox_waiters.empty();
+}
+
+// A new message nobody listened for: the push notifier (if this node runs one) hears of
+// it and decides alone whether a POST follows. Never the body.
+void notify_offline(self_ptr self, const mailbox_item& item) {
+  auto& st = self->state;
+  if (!st.settings.push)
+    return;
+  auto notifier = registered(self->system(), notifier_name::value);
+  if (!notifier)
+    return;
+  self->send(notifier, notify_atom_v,
+             push_notice{st.owner, item.peer, item.group,
+                         static_cast<int64_t>(st.queue.messages()), now_ms()});
+}
+
+
 using namespace mailbox_detail;
 
 caf::result<int64_t> deliver(self_ptr self, mailbox_item& item) {
@@ -105,8 +125,12 @@ caf::result<int64_t> deliver(self_ptr self, mailbox_item& item) {
             promise.deliver(caf::make_error(errc::unavailable, "replica not reachable"));
             return;
           }
-          if (!ref.duplicate)
+          if (!ref.duplicate) {
+            bool offline = !listened(self);
             arrived(self, item);
+            if (offline)
+              notify_offline(self, item);
+          }
           promise.deliver(ref.ts);
         });
       },

@@ -19,6 +19,8 @@
 //   (view_changed_atom, uint64_t)                       the cluster changed: stop if the
 //                                                       owner is now served elsewhere
 // To the attached session: (push_atom, mailbox_item).
+// To the push notifier, for a new message while no session is attached:
+// (notify_atom, push_notice), fire and forget.
 //
 // In a cluster the mailbox runs on the owner's primary node and keeps the copies on the
 // replicas in step: a message is acked once the local store and every replica's store
@@ -41,6 +43,7 @@ struct mailbox_settings {
   std::chrono::seconds idle_after{60};  // stop after this long without use
   size_t inbox_batch = 1000;            // items per long-poll answer
   const cluster_view* cluster = nullptr;  // none: a node of its own, no copies
+  bool push = false;  // a push notifier runs (--push-webhook): tell it of offline messages
 };
 
 caf::behavior mailbox(caf::stateful_actor<mailbox_state>* self, std::string owner,

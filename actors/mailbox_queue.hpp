@@ -42,6 +42,8 @@ public:
   }
 
   size_t size() const { return messages_.size() + receipts_.size(); }
+  /// Messages waiting (receipts not counted).
+  size_t messages() const { return messages_.size(); }
   bool empty() const { return messages_.empty() && receipts_.empty(); }
 
   struct confirm_result {

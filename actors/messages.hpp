@@ -15,6 +15,7 @@
 
 #include "actors/client_link.hpp"
 #include "actors/frames.hpp"
+#include "actors/push_transport.hpp"
 #include "runtime/type_ids.hpp"
 
 namespace parley {
@@ -128,6 +129,11 @@ typename Inspector::result_type inspect(Inspector& f, group_record& x) {
            x.created);
 }
 
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, push_notice& x) {
+  return f(caf::meta::type_name("push_notice"), x.user, x.from, x.group, x.waiting, x.ts);
+}
+
 } // namespace parley
 
 CAF_BEGIN_TYPE_ID_BLOCK(parley_actors, caf::id_block::parley_runtime::end)
@@ -210,6 +216,12 @@ CAF_BEGIN_TYPE_ID_BLOCK(parley_actors, caf::id_block::parley_runtime::end)
   CAF_ADD_ATOM(parley_actors, parley, groups_name, "groups")
   CAF_ADD_ATOM(parley_actors, parley, deliver_many_atom, "delivmany")
   CAF_ADD_ATOM(parley_actors, parley, fanout_name, "fanout")
+
+  // push notifier (offline push, --push-webhook)
+  CAF_ADD_TYPE_ID(parley_actors, (parley::push_notice))
+  CAF_ADD_ATOM(parley_actors, parley, notify_atom, "notify")
+  CAF_ADD_ATOM(parley_actors, parley, pushed_atom, "pushed")
+  CAF_ADD_ATOM(parley_actors, parley, notifier_name, "notifier")
 CAF_END_TYPE_ID_BLOCK(parley_actors)
 
 // Local-only requests carrying pointers or huge payloads never cross the network.

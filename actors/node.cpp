@@ -7,6 +7,7 @@
 #include "actors/fanout.hpp"
 #include "actors/group.hpp"
 #include "actors/handoff.hpp"
+#include "actors/push_notifier.hpp"
 #include "actors/store.hpp"
 #include "runtime/config.hpp"
 #include "runtime/supervisor.hpp"
@@ -94,6 +95,15 @@ caf::actor start_node_tree(caf::actor_system& sys, const node_tree_settings& set
                       child_kind::permanent});
   auto mailbox = settings.mailbox;
   mailbox.cluster = cluster;
+  if (settings.push) {
+    mailbox.push = true;
+    children.push_back({"notifier",
+                        [push = settings.push, limits = settings.push_limits,
+                         metrics](caf::local_actor* sup) {
+                          return start_push_notifier(sup, push, limits, metrics);
+                        },
+                        child_kind::permanent});
+  }
   children.push_back(virtual_actors_spec(mailboxes_name::value, "mailbox:",
                                          mailbox_spawner{mailbox, metrics}, metrics,
                                          &metrics->mailboxes));
@@ -148,7 +158,8 @@ void unregister_node_tree(caf::actor_system& sys) {
   for (caf::atom_value name : std::initializer_list<caf::atom_value>{
          store_name::value, directory_name::value, mailboxes_name::value,
          groups_name::value, fanout_name::value, sessions_name::value,
-         membership_name::value, handoff_name::value, node_name::value})
+         membership_name::value, handoff_name::value, notifier_name::value,
+         node_name::value})
     sys.registry().erase(name);
 }
 

@@ -5,6 +5,7 @@
 //   node (one_for_one)
 //    |- store       SQLite writer, detached                         permanent
 //    |- directory   users, keys, presence                           permanent
+//    |- notifier    offline push (only with --push-webhook)           permanent
 //    |- mailboxes   supervisor of mailbox:<user>, started on demand  permanent
 //    |- fanout      one message into many of this node's mailboxes   permanent
 //    |- groups      supervisor of group:<gid>, started on demand     permanent
@@ -22,6 +23,8 @@
 #include <optional>
 
 #include "actors/node_metrics.hpp"
+#include "actors/push_queue.hpp"
+#include "actors/push_transport.hpp"
 #include "runtime/config.hpp"
 #include "runtime/membership.hpp"
 
@@ -38,6 +41,10 @@ struct node_tree_settings {
   /// Present when the node joins a mesh: membership is then part of the tree. Services
   /// and load are filled in by start_node_tree.
   std::optional<membership_settings> membership;
+  /// With --push-webhook: the transport the push notifier posts through. None: no
+  /// notifier, and mailboxes do not look for one.
+  std::shared_ptr<push_transport> push;
+  push_settings push_limits;
 };
 
 /// Spawns the node supervisor with its children; returns it (registered as "node").

@@ -45,7 +45,18 @@ node_metrics::node_metrics(metrics_registry& r)
                                  {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096})),
     commit_latency(r.add_histogram("parley_store_commit_seconds",
                                    "Time of one SQLite transaction, begin to commit.",
-                                   latency_buckets())) {
+                                   latency_buckets())),
+    push_sent(r.add_counter("parley_push_sent_total",
+                            "Offline push notices the webhook answered with 2xx.")),
+    push_failed(r.add_counter("parley_push_failed_total",
+                              "Offline push notices given up after all attempts.")),
+    push_dropped(r.add_counter("parley_push_dropped_total",
+                               "Offline push notices dropped: the notifier's queue was full.")),
+    push_rate_limited(r.add_counter(
+      "parley_push_rate_limited_total",
+      "Offline push notices not sent: the user was notified less than 10 s before.")),
+    push_retries(r.add_counter("parley_push_retries_total",
+                               "Webhook POSTs tried again after a failure.")) {
 }
 
 } // namespace parley

@@ -26,6 +26,12 @@ struct node_metrics {
   histogram& ack_latency;
   histogram& commit_batch;
   histogram& commit_latency;
+  // offline push (--push-webhook)
+  counter& push_sent;
+  counter& push_failed;
+  counter& push_dropped;
+  counter& push_rate_limited;
+  counter& push_retries;
 };
 
 } // namespace parley

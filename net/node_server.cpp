@@ -22,6 +22,7 @@
 #include "net/auth.hpp"
 #include "net/client_port.hpp"
 #include "net/gateway_context.hpp"
+#include "net/webhook_client.hpp"
 #include "runtime/logging.hpp"
 
 namespace parley {
@@ -131,6 +132,18 @@ int run_node(const node_settings& settings, const std::string& secret) {
       published->set_value(port);
   };
   node_tree_settings tree;
+  if (settings.push_webhook) {
+    std::string error;
+    tree.push = webhook_client::create(io, *settings.push_webhook, {}, error);
+    if (!tree.push) {
+      std::fprintf(stderr, "parley-node: %s\n", error.c_str());
+      return 2;
+    }
+    // Not the whole URL: its query may hold the gateway's key.
+    SPDLOG_LOGGER_INFO(logs::node(), "event=push_webhook host={} port={} tls={}",
+                       settings.push_webhook->host, settings.push_webhook->port,
+                       settings.push_webhook->tls);
+  }
   tree.store = settings.store;
   tree.cluster = &cluster;
   tree.membership = mesh;

@@ -81,6 +81,53 @@ std::optional<endpoint> parse_endpoint(const std::string& text) {
   return ep;
 }
 
+std::string http_url::to_string() const {
+  bool default_port = port == (tls ? 443 : 80);
+  auto shown = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  return (tls ? "https://" : "http://") + shown
+         + (default_port ? "" : ":" + std::to_string(port)) + target;
+}
+
+std::optional<http_url> parse_http_url(const std::string& text) {
+  http_url url;
+  std::string rest;
+  if (text.rfind("http://", 0) == 0) {
+    rest = text.substr(7);
+  } else if (text.rfind("https://", 0) == 0) {
+    url.tls = true;
+    url.port = 443;
+    rest = text.substr(8);
+  } else {
+    return std::nullopt;
+  }
+  auto slash = rest.find('/');
+  auto authority = rest.substr(0, slash);
+  url.target = slash == std::string::npos ? "/" : rest.substr(slash);
+  for (char c : url.target)
+    if (c == '#' || c == ' ' || static_cast<unsigned char>(c) < 0x21)
+      return std::nullopt;
+  if (authority.empty() || authority.find('@') != std::string::npos)
+    return std::nullopt;
+  auto port_colon = authority.rfind(':');
+  auto bracket = authority.rfind(']');
+  if (port_colon != std::string::npos
+      && (bracket == std::string::npos || port_colon > bracket)) {
+    if (!parse_port(authority.substr(port_colon + 1), url.port) || url.port == 0)
+      return std::nullopt;
+    authority = authority.substr(0, port_colon);
+  }
+  bool bracketed = authority.size() > 2 && authority.front() == '[' && authority.back() == ']';
+  if (bracketed)
+    authority = authority.substr(1, authority.size() - 2);
+  if (authority.empty() || (!bracketed && authority.find(':') != std::string::npos))
+    return std::nullopt;
+  for (char c : authority)
+    if (c == ' ' || c == '/' || c == '[' || c == ']' || c == '?')
+      return std::nullopt;
+  url.host = authority;
+  return url;
+}
+
 bool is_valid_id(const std::string& id) {
   if (id.empty() || id.size() > 32)
     return false;
@@ -188,10 +235,11 @@ flag_result parse_node_flags(const std::vector<std::string>& args) {
       }
       s.cluster.tls_dir = value;
     } else if (name == "push-webhook") {
-      if (value.rfind("http://", 0) != 0 && value.rfind("https://", 0) != 0)
-        return fail("--push-webhook must be an http:// or https:// URL, got '" + value
-                    + "'");
-      s.push_webhook = value;
+      auto url = parse_http_url(value);
+      if (!url)
+        return fail("--push-webhook must be an http:// or https:// URL with a host, got '"
+                    + value + "'");
+      s.push_webhook = std::move(*url);
     } else {
       return fail("unknown flag --" + name);
     }

@@ -24,6 +24,19 @@ struct endpoint {
 /// Parses "HOST:PORT" (port 0..65535). Returns nothing on any malformed input.
 std::optional<endpoint> parse_endpoint(const std::string& text);
 
+/// An http:// or https:// URL, split for a client that connects to it.
+struct http_url {
+  bool tls = false;     // https
+  std::string host;     // a name or an IP address (IPv6 without brackets)
+  uint16_t port = 80;   // 80 or 443 unless given
+  std::string target;   // path and query, "/" when absent
+
+  std::string to_string() const;
+};
+
+/// Parses "http[s]://HOST[:PORT][/PATH]". No user info, no fragment, port 1..65535.
+std::optional<http_url> parse_http_url(const std::string& text);
+
 enum class sync_mode { normal, full };
 
 struct store_settings {
@@ -47,7 +60,7 @@ struct node_settings {
   cluster_settings cluster;
   store_settings store;
   std::optional<std::filesystem::path> secret_file;
-  std::optional<std::string> push_webhook;
+  std::optional<http_url> push_webhook;
   bool fault_injection = false;
 };
 

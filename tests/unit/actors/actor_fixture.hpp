@@ -49,10 +49,12 @@ protected:
   }
 
   /// Starts store, directory, mailboxes and sessions on a fresh database; `cluster`
-  /// places users (none: this node alone).
-  caf::actor start_tree(cluster_view* cluster = nullptr) {
+  /// places users (none: this node alone); with `push`, a push notifier posting there.
+  caf::actor start_tree(cluster_view* cluster = nullptr,
+                        std::shared_ptr<push_transport> push = nullptr) {
     node_tree_settings s;
     s.cluster = cluster;
+    s.push = std::move(push);
     s.store.database = dir / "parley.db";
     s.store_detached = false;
     s.mailbox = mailbox_settings{};

@@ -32,6 +32,8 @@ TEST(ConfigTest, ParsesEveryFlag) {
   EXPECT_EQ(r.settings->cluster.seeds[1], (endpoint{"127.0.0.2", 4}));
   EXPECT_EQ(r.settings->cluster.replicas, 3u);
   EXPECT_EQ(r.settings->store.sync, sync_mode::full);
+  ASSERT_TRUE(r.settings->push_webhook);
+  EXPECT_EQ(r.settings->push_webhook->to_string(), "http://127.0.0.1:9/push");
   EXPECT_TRUE(r.settings->fault_injection);
 }
 
@@ -48,6 +50,8 @@ TEST(ConfigTest, RejectsBadFlagsWithOneLine) {
          {"--id=n1", "--data=d", "--secret-file=/nonexistent/secret"},
          {"--id=n1", "--data=d", "--tls-dir=/nonexistent"},
          {"--id=n1", "--data=d", "--push-webhook=ftp://x"},
+         {"--id=n1", "--data=d", "--push-webhook=http://"},
+         {"--id=n1", "--data=d", "--push-webhook=http://h:0/"},
          {"--id=n1", "--data=d", "--bogus=1"},
          {"--id=n1", "--data=d", "stray"},
        }) {
@@ -56,6 +60,28 @@ TEST(ConfigTest, RejectsBadFlagsWithOneLine) {
     EXPECT_FALSE(r.error.empty());
     EXPECT_EQ(r.error.find('\n'), std::string::npos);
   }
+}
+
+TEST(ConfigTest, WebhookUrlsSplitIntoHostPortAndTarget) {
+  auto plain = parse_http_url("http://push.example:8080/v1/notify?k=1");
+  ASSERT_TRUE(plain);
+  EXPECT_FALSE(plain->tls);
+  EXPECT_EQ(plain->host, "push.example");
+  EXPECT_EQ(plain->port, 8080);
+  EXPECT_EQ(plain->target, "/v1/notify?k=1");
+  auto tls = parse_http_url("https://push.example");
+  ASSERT_TRUE(tls);
+  EXPECT_TRUE(tls->tls);
+  EXPECT_EQ(tls->port, 443);
+  EXPECT_EQ(tls->target, "/");
+  auto v6 = parse_http_url("http://[::1]:9000/p");
+  ASSERT_TRUE(v6);
+  EXPECT_EQ(v6->host, "::1");
+  EXPECT_EQ(v6->port, 9000);
+  EXPECT_EQ(v6->to_string(), "http://[::1]:9000/p");
+  for (auto bad : {"http://", "http://:80/", "http://h:x/", "http://h:70000/",
+                   "http://user@h/", "http://::1/", "http://h/a b", "http://h/#f"})
+    EXPECT_FALSE(parse_http_url(bad)) << bad;
 }
 
 TEST(ConfigTest, UserIds) {
