@@ -78,6 +78,12 @@ caf::actor start_node_tree(caf::actor_system& sys, const node_tree_settings& set
   mailbox.cluster = cluster;
   children.push_back(mailboxes_spec(mailbox, metrics));
   children.push_back(sessions_spec(metrics));
+  if (!settings.media.root.empty())
+    children.push_back({"media",
+                        [s = settings.media, cluster, metrics](caf::local_actor* sup) {
+                          return start_media(sup, s, cluster, metrics);
+                        },
+                        child_kind::permanent});
   if (settings.membership && cluster) {
     auto m = *settings.membership;
     m.view = cluster;
@@ -86,7 +92,7 @@ caf::actor start_node_tree(caf::actor_system& sys, const node_tree_settings& set
       std::map<std::string, caf::actor> out;
       for (caf::atom_value name : std::initializer_list<caf::atom_value>{
              store_name::value, directory_name::value, mailboxes_name::value,
-             handoff_name::value})
+             handoff_name::value, media_name::value})
         if (auto h = registered(*system, name))
           out.emplace(to_string(name), std::move(h));
       return out;
@@ -120,7 +126,7 @@ void unregister_node_tree(caf::actor_system& sys) {
   for (caf::atom_value name : std::initializer_list<caf::atom_value>{
          store_name::value, directory_name::value, mailboxes_name::value,
          sessions_name::value, membership_name::value, handoff_name::value,
-         node_name::value})
+         node_name::value, media_name::value})
     sys.registry().erase(name);
 }
 

@@ -7,6 +7,7 @@
 //    |- directory   users, keys, presence                           permanent
 //    |- mailboxes   supervisor of mailbox:<user>, started on demand  permanent
 //    |- sessions    supervisor of session:<user>, one per connection permanent
+//    |- media       media blobs on disk, detached (with a media root)  permanent
 //    |- membership  mesh join, heartbeats, node up/down (clustered)  permanent
 //    `- handoff     keeps data where the hash ring says              permanent
 //
@@ -18,6 +19,8 @@
 
 #include "actors/mailbox.hpp"
 #include <optional>
+
+#include "actors/media.hpp"
 
 #include "actors/node_metrics.hpp"
 #include "runtime/config.hpp"
@@ -36,6 +39,8 @@ struct node_tree_settings {
   /// Present when the node joins a mesh: membership is then part of the tree. Services
   /// and load are filled in by start_node_tree.
   std::optional<membership_settings> membership;
+  /// The media blob store; with an empty root the node runs no media actor.
+  media_settings media;
 };
 
 /// Spawns the node supervisor with its children; returns it (registered as "node").

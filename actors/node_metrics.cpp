@@ -44,7 +44,15 @@ node_metrics::node_metrics(metrics_registry& r)
                                  {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096})),
     commit_latency(r.add_histogram("parley_store_commit_seconds",
                                    "Time of one SQLite transaction, begin to commit.",
-                                   latency_buckets())) {
+                                   latency_buckets())),
+    media_uploads(r.add_counter("parley_media_uploads_total",
+                                "Media uploads taken here and committed on their owners.")),
+    media_downloads(r.add_counter("parley_media_downloads_total",
+                                  "Media objects served to clients by this node.")),
+    media_bytes_stored(r.add_counter("parley_media_bytes_stored_total",
+                                     "Bytes of new media objects written to this node's disk.")),
+    media_copies(r.add_counter("parley_media_copies_total",
+                               "Media objects copied to their owners after cluster changes.")) {
 }
 
 } // namespace parley

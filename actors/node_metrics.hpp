@@ -25,6 +25,11 @@ struct node_metrics {
   histogram& ack_latency;
   histogram& commit_batch;
   histogram& commit_latency;
+  // media
+  counter& media_uploads;
+  counter& media_downloads;
+  counter& media_bytes_stored;
+  counter& media_copies;
 };
 
 } // namespace parley
