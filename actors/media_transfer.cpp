@@ -123,12 +123,17 @@ void fetch_from_next(media_self self, std::shared_ptr<incoming> in) {
 
 void upload_round(media_self self, uint64_t id);
 
+// The upload `id`, or null when it was answered already.
+std::shared_ptr<media_upload> upload_of(media_self self, uint64_t id) {
+  auto i = self->state.uploads.find(id);
+  return i == self->state.uploads.end() ? nullptr : i->second;
+}
+
 void finish_round(media_self self, uint64_t id) {
   auto& st = self->state;
-  auto i = st.uploads.find(id);
-  if (i == st.uploads.end())
+  auto job = upload_of(self, id);
+  if (!job)
     return;
-  auto job = i->second;
   auto owners = snapshot_of(st.cluster)->owners(job->info.media);
   bool all = !owners.empty()
              && std::all_of(owners.begin(), owners.end(),
@@ -138,7 +143,7 @@ void finish_round(media_self self, uint64_t id) {
     SPDLOG_LOGGER_DEBUG(logs::store(), "event=media_uploaded media={} size={} owners={}",
                         job->info.media, job->info.size, owners.size());
     job->promise.deliver(job->info);
-    st.uploads.erase(i);
+    st.uploads.erase(id);
     return;
   }
   if (++job->round < max_upload_rounds) {
@@ -150,16 +155,14 @@ void finish_round(media_self self, uint64_t id) {
                      job->info.media, job->committed.size(), owners.size());
   job->promise.deliver(
     caf::make_error(errc::unavailable, "the media could not be stored on enough nodes"));
-  st.uploads.erase(i);
+  st.uploads.erase(id);
 }
 
 void upload_round(media_self self, uint64_t id) {
-  auto& st = self->state;
-  auto i = st.uploads.find(id);
-  if (i == st.uploads.end())
+  auto job = upload_of(self, id);
+  if (!job)
     return;
-  auto job = i->second;
-  auto snap = snapshot_of(st.cluster);
+  auto snap = snapshot_of(self->state.cluster);
   std::vector<std::string> remote;
   for (const auto& node : snap->owners(job->info.media)) {
     if (job->committed.count(node) > 0)
@@ -176,12 +179,11 @@ void upload_round(media_self self, uint64_t id) {
   auto pending = std::make_shared<size_t>(remote.size());
   for (const auto& node : remote)
     push_object(self, node, job->info, job->bytes, [self, id, node, pending](bool stored) {
-      auto& uploads = self->state.uploads;
-      auto j = uploads.find(id);
-      if (j == uploads.end())
+      auto job = upload_of(self, id);
+      if (!job)
         return;
       if (stored)
-        j->second->committed.insert(node);
+        job->committed.insert(node);
       if (--*pending == 0)
         finish_round(self, id);
     });

@@ -74,6 +74,15 @@ http_response bytes_response(const http_request& req, media_piece&& piece) {
   return res;
 }
 
+// This node's media actor, or an invalid handle after answering 503.
+caf::actor media_actor(gateway_context& ctx, const std::shared_ptr<http_connection>& conn,
+                       const http_request& req) {
+  auto media = registered(ctx.sys, media_name::value);
+  if (!media)
+    fail(conn, req, errc::unavailable, "media store not running");
+  return media;
+}
+
 void put_media(gateway_context& ctx, const std::shared_ptr<http_connection>& conn,
                http_request&& req) {
   if (req.body().empty()) {
@@ -92,11 +101,9 @@ void put_media(gateway_context& ctx, const std::shared_ptr<http_connection>& con
     fail(conn, req, errc::too_large, "media objects are at most 16 MiB");
     return;
   }
-  auto media = registered(ctx.sys, media_name::value);
-  if (!media) {
-    fail(conn, req, errc::unavailable, "media store not running");
+  auto media = media_actor(ctx, conn, req);
+  if (!media)
     return;
-  }
   auto bytes = std::move(req.body());
   ctx.sys.spawn([conn, req = std::move(req), media, type = std::move(type),
                  bytes = std::move(bytes)](caf::event_based_actor* self) mutable {
@@ -115,11 +122,9 @@ void get_media(gateway_context& ctx, const std::shared_ptr<http_connection>& con
     fail(conn, req, errc::bad_request, "a media id is 64 lowercase hex digits");
     return;
   }
-  auto media = registered(ctx.sys, media_name::value);
-  if (!media) {
-    fail(conn, req, errc::unavailable, "media store not running");
+  auto media = media_actor(ctx, conn, req);
+  if (!media)
     return;
-  }
   ctx.sys.spawn([conn, req = std::move(req), media, id](caf::event_based_actor* self) {
     self->request(media, local_request, media_get_atom_v, id)
       .then([conn, req](media_piece& piece) { conn->respond(bytes_response(req, std::move(piece))); },
