@@ -18,6 +18,10 @@ namespace {
 
 // Transfers from other nodes that stopped arriving are dropped after this long.
 constexpr int64_t partial_timeout_ms = 60'000;
+// Objects held in memory at once, each up to 16 MiB: arriving from other nodes, and
+// uploads waiting for their owners. Past that, new ones get errc::unavailable.
+constexpr size_t max_partials = 16;
+constexpr size_t max_uploads = 32;
 // An upload whose owners did not all commit is tried again on a fresh view (a dead
 // owner has left it by then, and its successor takes the copy).
 constexpr int max_upload_rounds = 3;
@@ -231,6 +235,8 @@ caf::result<bool> accept_chunk(media_self self, media_chunk& chunk) {
     // Already here (an earlier upload of the same bytes): only its expiry moves.
     if (st.store->contains(info.media))
       return store_here(self, info, {});
+    if (st.partials.size() >= max_partials && st.partials.count(key) == 0)
+      return caf::make_error(errc::unavailable, "too many media transfers under way");
     i = st.partials.insert_or_assign(key, media_partial{info, {}, 0}).first;
     i->second.bytes.reserve(static_cast<size_t>(info.size));
   } else if (i == st.partials.end()
@@ -267,6 +273,10 @@ void drop_stale_partials(media_self self, int64_t now) {
 
 void start_upload(media_self self, std::shared_ptr<media_upload> job) {
   auto& st = self->state;
+  if (st.uploads.size() >= max_uploads) {
+    job->promise.deliver(caf::make_error(errc::unavailable, "too many media uploads under way"));
+    return;
+  }
   auto id = ++st.next_upload;
   st.uploads.emplace(id, std::move(job));
   upload_round(self, id);

@@ -147,6 +147,25 @@ TEST_F(MediaTest, MediaSurvivesASigkillOfTheNode) {
   EXPECT_TRUE(got.body == bytes);
 }
 
+TEST_F(MediaTest, ACrashedMediaActorIsRestartedAndServesAgain) {
+  auto bytes = media_bytes(4096, 8);
+  ASSERT_EQ(media_put(node->client_port(), bytes, "image/png", token).status, 201);
+  auto fault = bj::serialize(bj::object{{"kind", "crash_actor"}, {"actor", "media"}});
+  ASSERT_EQ(http_call(node->admin_port(), "POST", "/v1/admin/fault", fault).status, 200);
+  // The supervisor restarts it at once; a request in that moment may see 503.
+  http_result got;
+  for (int i = 0; i < 50; ++i) {
+    got = media_get(node->client_port(), "/v1/media/" + media_id_of(bytes), token);
+    if (got.status == 200)
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  }
+  ASSERT_EQ(got.status, 200) << got.body;
+  EXPECT_TRUE(got.body == bytes);
+  auto metrics = http_call(node->admin_port(), "GET", "/metrics").body;
+  EXPECT_NE(metrics.find("\nparley_actor_restarts_total 1\n"), std::string::npos);
+}
+
 TEST_F(MediaTest, MetricsCountUploadsDownloadsAndStoredBytes) {
   auto bytes = media_bytes(1234, 7);
   ASSERT_EQ(media_put(node->client_port(), bytes, "image/png", token).status, 201);
