@@ -120,6 +120,50 @@ TEST_F(MediaClusterTest, ALostReplicaIsRebuiltSoASecondLossIsSurvivedToo) {
   EXPECT_TRUE(got.body == bytes);
 }
 
+TEST_F(MediaClusterTest, AnOwnerThatLostItsMediaDirGetsItBackAndTheStandInLetsGo) {
+  auto bytes = bytes_owned_by({"n1", "n2"}, 1 << 20);
+  auto id = media_id_of(bytes);
+  ASSERT_EQ(media_put(nodes[0]->client_port(), bytes, "image/png", token).status, 201);
+  nodes[1]->kill9();
+  ASSERT_TRUE(file_appears(2, id, std::chrono::seconds{15}));  // n3 stands in
+  std::filesystem::remove_all(dir / "n2" / "media");
+  nodes[1]->restart();
+  wait_for_up(node_count);
+  ASSERT_TRUE(file_appears(1, id, std::chrono::seconds{15}));
+  EXPECT_TRUE(file_bytes(1, id) == bytes);
+  // n3 is no longer an owner: it drops its copy once both owners hold one.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{15};
+  while (std::filesystem::exists(blob_path(2, id)) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(milliseconds{50});
+  EXPECT_FALSE(std::filesystem::exists(blob_path(2, id)));
+}
+
+// Seed scenario 2: the sender uploads, sends the URL; the recipient, offline until then
+// and on another node, gets the message at login and fetches the image there.
+TEST_F(MediaClusterTest, ImageRoundTripToAnOfflineUserOnAnotherNode) {
+  auto bob_name = user_with_primary("bob", "n2");
+  login(2, bob_name).reset();  // registers bob, then he goes offline
+  auto alice = login(0, "alice");
+  auto image = media_bytes(600000, 42);
+  auto put = media_put(nodes[0]->client_port(), image, "image/jpeg", token);
+  ASSERT_EQ(put.status, 201) << put.body;
+  auto url = std::string{bj::parse(put.body).at("url").as_string()};
+  alice->send_json(send_frame("img1", bob_name, "{\"image\":\"" + url + "\"}"));
+  ASSERT_TRUE(alice->recv_op("ack"));
+  ws_test_client bob{nodes[2]->client_port()};
+  auto welcome = bob.login(bob_name, keys_of(bob_name));
+  ASSERT_EQ(welcome["op"], "welcome");
+  auto msg = bob.recv_op("msg");
+  ASSERT_TRUE(msg);
+  auto body = bj::parse((*msg)["body"].as_string()).as_object();
+  EXPECT_EQ(body["image"].as_string(), url);
+  auto got = media_get(nodes[2]->client_port(), url,
+                       std::string{welcome["token"].as_string()});
+  ASSERT_EQ(got.status, 200) << got.body;
+  EXPECT_EQ(got.content_type, "image/jpeg");
+  EXPECT_TRUE(got.body == image);
+}
+
 TEST_F(MediaClusterTest, UnknownMediaIs404OnEveryNode) {
   for (int i = 0; i < node_count; ++i)
     EXPECT_EQ(get(i, media_id_of("nobody uploaded this")).status, 404) << "n" << i + 1;
