@@ -80,6 +80,31 @@ struct session_args {
   std::shared_ptr<client_link> link;
 };
 
+/// A stored media object's metadata (PROTOCOL.md section 5).
+struct media_info {
+  std::string media;  // sha256 hex
+  std::string content_type;
+  int64_t size = 0;
+  int64_t uploaded = 0;  // ms since the epoch; expiry counts from here
+};
+
+/// A slice of a media object's bytes, read from a node that holds it.
+struct media_piece {
+  media_info info;
+  int64_t offset = 0;
+  std::string bytes;
+};
+
+/// A slice of a media object on its way to a node that must store it. The slices of
+/// one transfer arrive in order, one at a time; the last one commits the object.
+struct media_chunk {
+  std::string from;  // sending node
+  uint64_t transfer = 0;  // unique per sending node
+  media_info info;
+  int64_t offset = 0;
+  std::string bytes;
+};
+
 // -- inspection ---------------------------------------------------------------------
 
 template <class Inspector>
@@ -132,6 +157,21 @@ typename Inspector::result_type inspect(Inspector& f, group_record& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, push_notice& x) {
   return f(caf::meta::type_name("push_notice"), x.user, x.from, x.group, x.waiting, x.ts);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, media_info& x) {
+  return f(caf::meta::type_name("media_info"), x.media, x.content_type, x.size, x.uploaded);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, media_piece& x) {
+  return f(caf::meta::type_name("media_piece"), x.info, x.offset, x.bytes);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, media_chunk& x) {
+  return f(caf::meta::type_name("media_chunk"), x.from, x.transfer, x.info, x.offset, x.bytes);
 }
 
 } // namespace parley
@@ -222,6 +262,17 @@ CAF_BEGIN_TYPE_ID_BLOCK(parley_actors, caf::id_block::parley_runtime::end)
   CAF_ADD_ATOM(parley_actors, parley, notify_atom, "notify")
   CAF_ADD_ATOM(parley_actors, parley, pushed_atom, "pushed")
   CAF_ADD_ATOM(parley_actors, parley, notifier_name, "notifier")
+
+  // media
+  CAF_ADD_TYPE_ID(parley_actors, (parley::media_info))
+  CAF_ADD_TYPE_ID(parley_actors, (parley::media_piece))
+  CAF_ADD_TYPE_ID(parley_actors, (parley::media_chunk))
+  CAF_ADD_ATOM(parley_actors, parley, media_put_atom, "mediaput")
+  CAF_ADD_ATOM(parley_actors, parley, media_get_atom, "mediaget")
+  CAF_ADD_ATOM(parley_actors, parley, media_read_atom, "mediaread")
+  CAF_ADD_ATOM(parley_actors, parley, media_has_atom, "mediahas")
+  CAF_ADD_ATOM(parley_actors, parley, media_chunk_atom, "mediachunk")
+  CAF_ADD_ATOM(parley_actors, parley, media_name, "media")
 CAF_END_TYPE_ID_BLOCK(parley_actors)
 
 // Local-only requests carrying pointers or huge payloads never cross the network.

@@ -116,6 +116,12 @@ caf::actor start_node_tree(caf::actor_system& sys, const node_tree_settings& set
                                          group_spawner{groups, metrics}, metrics,
                                          &metrics->groups));
   children.push_back(sessions_spec(metrics));
+  if (!settings.media.root.empty())
+    children.push_back({"media",
+                        [s = settings.media, cluster, metrics](caf::local_actor* sup) {
+                          return start_media(sup, s, cluster, metrics);
+                        },
+                        child_kind::permanent});
   if (settings.membership && cluster) {
     auto m = *settings.membership;
     m.view = cluster;
@@ -124,7 +130,8 @@ caf::actor start_node_tree(caf::actor_system& sys, const node_tree_settings& set
       std::map<std::string, caf::actor> out;
       for (caf::atom_value name : std::initializer_list<caf::atom_value>{
              store_name::value, directory_name::value, mailboxes_name::value,
-             groups_name::value, fanout_name::value, handoff_name::value})
+             groups_name::value, fanout_name::value, handoff_name::value,
+             media_name::value})
         if (auto h = registered(*system, name))
           out.emplace(to_string(name), std::move(h));
       return out;
@@ -159,7 +166,7 @@ void unregister_node_tree(caf::actor_system& sys) {
          store_name::value, directory_name::value, mailboxes_name::value,
          groups_name::value, fanout_name::value, sessions_name::value,
          membership_name::value, handoff_name::value, notifier_name::value,
-         node_name::value})
+         media_name::value, node_name::value})
     sys.registry().erase(name);
 }
 

@@ -10,6 +10,7 @@
 //    |- fanout      one message into many of this node's mailboxes   permanent
 //    |- groups      supervisor of group:<gid>, started on demand     permanent
 //    |- sessions    supervisor of session:<user>, one per connection permanent
+//    |- media       media blobs on disk, detached (with a media root)  permanent
 //    |- membership  mesh join, heartbeats, node up/down (clustered)  permanent
 //    `- handoff     keeps data where the hash ring says              permanent
 //
@@ -21,6 +22,8 @@
 
 #include "actors/mailbox.hpp"
 #include <optional>
+
+#include "actors/media.hpp"
 
 #include "actors/node_metrics.hpp"
 #include "actors/push_queue.hpp"
@@ -45,6 +48,8 @@ struct node_tree_settings {
   /// notifier, and mailboxes do not look for one.
   std::shared_ptr<push_transport> push;
   push_settings push_limits;
+  /// The media blob store; with an empty root the node runs no media actor.
+  media_settings media;
 };
 
 /// Spawns the node supervisor with its children; returns it (registered as "node").

@@ -56,7 +56,15 @@ node_metrics::node_metrics(metrics_registry& r)
       "parley_push_rate_limited_total",
       "Offline push notices not sent: the user was notified less than 10 s before.")),
     push_retries(r.add_counter("parley_push_retries_total",
-                               "Webhook POSTs tried again after a failure.")) {
+                               "Webhook POSTs tried again after a failure.")),
+    media_uploads(r.add_counter("parley_media_uploads_total",
+                                "Media uploads taken here and committed on their owners.")),
+    media_downloads(r.add_counter("parley_media_downloads_total",
+                                  "Media objects served to clients by this node.")),
+    media_bytes_stored(r.add_counter("parley_media_bytes_stored_total",
+                                     "Bytes of new media objects written to this node's disk.")),
+    media_copies(r.add_counter("parley_media_copies_total",
+                               "Media objects copied to their owners after cluster changes.")) {
 }
 
 } // namespace parley

@@ -32,6 +32,11 @@ struct node_metrics {
   counter& push_dropped;
   counter& push_rate_limited;
   counter& push_retries;
+  // media
+  counter& media_uploads;
+  counter& media_downloads;
+  counter& media_bytes_stored;
+  counter& media_copies;
 };
 
 } // namespace parley

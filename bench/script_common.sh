@@ -2,9 +2,10 @@
 # and the open-files cap on --users.
 
 # Sets node_bin and bench_bin from BUILD_DIR; exits 2 when either is not built.
+# PARLEY_BENCH_BIN runs another bench tool instead (e.g. parley-media-bench).
 bench_binaries() {
   node_bin=$1/apps/parley-node
-  bench_bin=$1/bench/parley-bench
+  bench_bin=${PARLEY_BENCH_BIN:-$1/bench/parley-bench}
   local bin
   for bin in "$node_bin" "$bench_bin"; do
     [ -x "$bin" ] || { echo "$0: $bin not built" >&2; exit 2; }

@@ -3,8 +3,10 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "net/rest_api.hpp"
+#include "net/rest_media.hpp"
 #include "net/ws_connection.hpp"
 #include "net/ws_frame.hpp"
+#include "runtime/media_id.hpp"
 
 namespace parley {
 
@@ -15,6 +17,10 @@ void client_port::handle(const std::shared_ptr<http_connection>& conn, http_requ
     return;
   }
   handle_rest(ctx_, conn, std::move(req));
+}
+
+size_t client_port::body_limit(const http::request_header<>& header) const {
+  return is_media_upload(header) ? max_media_bytes : default_body_limit;
 }
 
 void client_port::upgrade(const std::shared_ptr<http_connection>& conn,

@@ -13,6 +13,8 @@ public:
   explicit client_port(gateway_context& ctx) : ctx_(ctx) {}
 
   void handle(const std::shared_ptr<http_connection>& conn, http_request&& req) override;
+  /// Media uploads take up to 16 MiB; every other request the default.
+  size_t body_limit(const http::request_header<>& header) const override;
 
 private:
   void upgrade(const std::shared_ptr<http_connection>& conn, const http_request& req);

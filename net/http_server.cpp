@@ -11,6 +11,10 @@ namespace parley {
 namespace {
 
 constexpr auto request_timeout = std::chrono::seconds{60};
+// After a final answer, what the client still sends is read and discarded for this long
+// before the socket closes: closing with unread bytes would reset the connection, and
+// the client could lose the answer (a 413 sent while it still uploads).
+constexpr auto linger_timeout = std::chrono::seconds{2};
 
 } // namespace
 
@@ -24,23 +28,47 @@ void http_connection::start() {
 
 void http_connection::read_request() {
   parser_ = std::make_unique<http::request_parser<http::string_body>>();
-  parser_->body_limit(handler_.body_limit());
+  // The limit depends on the route: none while the header is read, then the route's.
+  parser_->body_limit(boost::none);
   parser_->header_limit(16 * 1024);
   stream_.expires_after(request_timeout);
+  http::async_read_header(stream_, buffer_, *parser_,
+                          [self = shared_from_this()](boost::beast::error_code ec, size_t) {
+                            self->on_header(ec);
+                          });
+}
+
+void http_connection::on_header(boost::beast::error_code ec) {
+  if (ec) {
+    on_read(ec);
+    return;
+  }
+  auto limit = handler_.body_limit(parser_->get().base());
+  auto declared = parser_->content_length();
+  if (declared && *declared > limit) {
+    refuse_too_large();
+    return;
+  }
+  parser_->body_limit(limit);
   http::async_read(stream_, buffer_, *parser_,
                    [self = shared_from_this()](boost::beast::error_code ec, size_t) {
                      self->on_read(ec);
                    });
 }
 
+void http_connection::refuse_too_large() {
+  http_request req;
+  req.version(11);
+  auto res = error_response(req, http::status::payload_too_large, "too_large",
+                            "request body over the limit");
+  res.keep_alive(false);
+  keep_alive_ = false;
+  respond(std::move(res));
+}
+
 void http_connection::on_read(boost::beast::error_code ec) {
   if (ec == http::error::body_limit) {
-    http_request req;
-    req.version(11);
-    auto res = error_response(req, http::status::payload_too_large, "too_large",
-                              "request body over the limit");
-    res.keep_alive(false);
-    respond(std::move(res));
+    refuse_too_large();
     return;
   }
   if (ec) {
@@ -71,11 +99,27 @@ void http_connection::respond(http_response res) {
 }
 
 void http_connection::on_written(bool keep_alive, boost::beast::error_code ec) {
-  if (ec || !keep_alive) {
+  if (ec) {
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    return;
+  }
+  if (!keep_alive) {
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    drain();
     return;
   }
   read_request();
+}
+
+void http_connection::drain() {
+  buffer_.consume(buffer_.size());
+  stream_.expires_after(linger_timeout);
+  stream_.async_read_some(buffer_.prepare(64 * 1024),
+                          [self = shared_from_this()](boost::beast::error_code ec, size_t) {
+                            // Discarded unread; ends at the client's close or the timeout.
+                            if (!ec)
+                              self->drain();
+                          });
 }
 
 tcp::socket http_connection::release(std::string& leftover) {

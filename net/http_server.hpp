@@ -24,6 +24,9 @@ using tcp = boost::asio::ip::tcp;
 using http_request = http::request<http::string_body>;
 using http_response = http::response<http::string_body>;
 
+/// The largest request body a route accepts unless it says otherwise.
+inline constexpr size_t default_body_limit = size_t{1} << 20;
+
 class http_connection;
 
 class http_handler {
@@ -32,8 +35,12 @@ public:
   /// Answers through conn->respond(), now or later, from any thread; or takes the
   /// socket over with conn->release() (WebSocket upgrade).
   virtual void handle(const std::shared_ptr<http_connection>& conn, http_request&& req) = 0;
-  /// Largest request body accepted.
-  virtual size_t body_limit() const { return 1 << 20; }
+  /// Largest request body accepted for a request with this header. A larger declared
+  /// Content-Length is refused (413) before any of the body is read.
+  virtual size_t body_limit(const http::request_header<>& header) const {
+    (void)header;
+    return default_body_limit;
+  }
 };
 
 class http_connection : public std::enable_shared_from_this<http_connection> {
@@ -50,8 +57,11 @@ public:
 
 private:
   void read_request();
+  void on_header(boost::beast::error_code ec);
   void on_read(boost::beast::error_code ec);
   void on_written(bool keep_alive, boost::beast::error_code ec);
+  void refuse_too_large();
+  void drain();
 
   boost::beast::tcp_stream stream_;
   http_handler& handler_;

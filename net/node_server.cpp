@@ -145,6 +145,7 @@ int run_node(const node_settings& settings, const std::string& secret) {
                        settings.push_webhook->tls);
   }
   tree.store = settings.store;
+  tree.media.root = settings.data_dir / "media";
   tree.cluster = &cluster;
   tree.membership = mesh;
   auto node = start_node_tree(sys, tree, &metrics);

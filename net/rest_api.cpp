@@ -9,6 +9,7 @@
 #include "actors/placement.hpp"
 #include "actors/messages.hpp"
 #include "net/json_codec.hpp"
+#include "net/rest_media.hpp"
 #include "runtime/base64.hpp"
 #include "runtime/clock.hpp"
 #include "runtime/config.hpp"
@@ -262,7 +263,8 @@ http::status status_of(errc code) {
     case errc::forbidden:
     case errc::not_member: return http::status::forbidden;
     case errc::unknown_user:
-    case errc::unknown_group: return http::status::not_found;
+    case errc::unknown_group:
+    case errc::not_found: return http::status::not_found;
     case errc::too_large: return http::status::payload_too_large;
     case errc::rate_limited: return http::status::too_many_requests;
     case errc::unavailable: return http::status::service_unavailable;
@@ -281,7 +283,8 @@ void handle_rest(gateway_context& ctx, const std::shared_ptr<http_connection>& c
   if (path == "/v1/auth/token" && method == http::verb::post)
     return post_token(ctx, ex);
   bool known = path == "/v1/messages" || path == "/v1/inbox" || path == "/v1/receipts"
-               || path_user(path, "/v1/users/", "/key") || path_user(path, "/v1/presence/", "");
+               || path_user(path, "/v1/users/", "/key") || path_user(path, "/v1/presence/", "")
+               || is_media_path(path);
   if (!known) {
     conn->respond(error_response(ex.req, http::status::not_found, "bad_request",
                                  "no such call: " + std::string{path}));
@@ -293,6 +296,8 @@ void handle_rest(gateway_context& ctx, const std::shared_ptr<http_connection>& c
     return;
   }
   note_activity(ctx, *user);
+  if (is_media_path(path))
+    return handle_media(ctx, conn, std::move(ex.req));
   if (path == "/v1/messages" && method == http::verb::post)
     return post_message(ctx, ex, *user);
   if (path == "/v1/inbox" && method == http::verb::get)

@@ -1,6 +1,6 @@
 #pragma once
 
-// The REST calls of PROTOCOL.md section 5 (media excepted for now). Each call that needs
+// The REST calls of PROTOCOL.md section 5 (the media calls are in rest_media). Each call that needs
 // actors runs in a short-lived actor that asks them and answers on the connection.
 
 #include <memory>

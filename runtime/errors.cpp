@@ -21,6 +21,7 @@ const char* to_string(errc code) {
     case errc::unavailable: return "unavailable";
     case errc::internal: return "internal";
     case errc::escalated: return "escalated";
+    case errc::not_found: return "not_found";
   }
   return "internal";
 }

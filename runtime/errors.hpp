@@ -29,6 +29,8 @@ enum class errc : uint8_t {
   internal,
   // Not on the wire: a supervisor gave up and passes the failure to its parent.
   escalated,
+  // REST only: no such media object (404).
+  not_found,
 };
 
 /// The wire name of a code, as in PROTOCOL.md ("bad_request", ...).

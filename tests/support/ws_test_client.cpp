@@ -200,7 +200,7 @@ bj::object ws_test_client::login_with_token(const std::string& user, const std::
 
 http_result http_call(uint16_t port, const std::string& method, const std::string& target,
                       const std::string& body, const std::string& bearer,
-                      std::chrono::milliseconds timeout) {
+                      std::chrono::milliseconds timeout, const std::string& content_type) {
   namespace http = boost::beast::http;
   boost::asio::io_context io;
   boost::beast::tcp_stream stream{io};
@@ -211,7 +211,8 @@ http_result http_call(uint16_t port, const std::string& method, const std::strin
   if (!bearer.empty())
     req.set(http::field::authorization, "Bearer " + bearer);
   if (!body.empty()) {
-    req.set(http::field::content_type, "application/json");
+    if (!content_type.empty())
+      req.set(http::field::content_type, content_type);
     req.body() = body;
   }
   req.prepare_payload();

@@ -72,8 +72,10 @@ struct http_result {
   std::string body;
   std::string content_type;
 };
+/// A non-empty body goes with `content_type` (none when that is empty).
 http_result http_call(uint16_t port, const std::string& method, const std::string& target,
                       const std::string& body = {}, const std::string& bearer = {},
-                      std::chrono::milliseconds timeout = std::chrono::seconds{40});
+                      std::chrono::milliseconds timeout = std::chrono::seconds{40},
+                      const std::string& content_type = "application/json");
 
 } // namespace parley::testing
