@@ -17,7 +17,7 @@ namespace parley::testing {
 
 // Everything a client's callbacks report, one line each in arrival order: "connected",
 // "disconnected <why>", "ack <id>", "delivered <id>", "read <id>", "msg <id>",
-// "presence <user> online|offline", "error <code> <id>".
+// "presence <user> online|offline", "error <code> <id>", "key_changed <user>".
 class recorder {
 public:
   void attach(client& c) {
@@ -33,6 +33,13 @@ public:
     });
     c.on_error([this](const std::string& id, const std::string& code, const std::string&) {
       add("error " + code + " " + id);
+    });
+    c.on_key_changed([this](const key_change& k) {
+      {
+        std::lock_guard<std::mutex> guard{mutex_};
+        key_changes_.push_back(k);
+      }
+      add("key_changed " + k.user);
     });
   }
 
@@ -51,6 +58,11 @@ public:
   std::vector<incoming_message> messages() {
     std::lock_guard<std::mutex> guard{mutex_};
     return messages_;
+  }
+
+  std::vector<key_change> key_changes() {
+    std::lock_guard<std::mutex> guard{mutex_};
+    return key_changes_;
   }
 
 private:
@@ -76,6 +88,7 @@ private:
   std::condition_variable changed_;
   std::vector<std::string> lines_;
   std::vector<incoming_message> messages_;
+  std::vector<key_change> key_changes_;
 };
 
 /// "msg <id>" for each id: what a recorder shows for messages received in that order.
