@@ -3,6 +3,7 @@
 
 #include <condition_variable>
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <future>
@@ -384,6 +385,46 @@ TEST_F(ClientTest, ChatShowsMessagesAndReceipts) {
   ASSERT_EQ(::stat((home / ".parley" / "alice.key").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   EXPECT_EQ(st.st_size, 64);
+}
+
+// bob reinstalls (a new key file) and the node lost its data: alice's parley-chat remembers
+// bob's old key in its pins file, warns with both fingerprints, refuses to send until
+// /trust bob, and then goes on.
+TEST_F(ClientTest, ChatWarnsOfAChangedKeyAndSendsOnlyAfterTrust) {
+  auto home = dir / "home";
+  {
+    chat_process bob{home, node->client_url(), "bob"};
+    ASSERT_TRUE(bob.wait_output("* connected")) << bob.output();
+    chat_process alice{home, node->client_url(), "alice"};
+    alice.write_line("/to bob");
+    alice.write_line("first");
+    ASSERT_TRUE(bob.wait_output("alice: first")) << bob.output();
+    alice.close_stdin();
+    bob.close_stdin();
+    ASSERT_EQ(alice.wait_exit(seconds{12}), 0);
+    ASSERT_EQ(bob.wait_exit(seconds{12}), 0);
+  }
+  ASSERT_TRUE(std::filesystem::exists(home / ".parley" / "alice.pins"));
+  std::filesystem::remove(home / ".parley" / "bob.key");
+  std::filesystem::rename(home / "bob.out", home / "bob-first.out");
+  std::filesystem::rename(home / "alice.out", home / "alice-first.out");
+  node->kill9();
+  node = std::make_unique<node_process>(node_process::options{"n2", dir / "n2", {}});
+
+  chat_process bob{home, node->client_url(), "bob"};
+  ASSERT_TRUE(bob.wait_output("* connected")) << bob.output();
+  chat_process alice{home, node->client_url(), "alice"};
+  alice.write_line("/to bob");
+  alice.write_line("are you still you?");
+  ASSERT_TRUE(alice.wait_output("WARNING: bob's identity key changed")) << alice.output();
+  ASSERT_TRUE(alice.wait_output("! key_changed")) << alice.output();
+  EXPECT_NE(alice.output().find("pinned: "), std::string::npos);
+  EXPECT_NE(alice.output().find("now:    "), std::string::npos);
+  alice.write_line("/trust bob");
+  ASSERT_TRUE(alice.wait_output("* trusting bob's new key")) << alice.output();
+  alice.write_line("after trust");
+  ASSERT_TRUE(bob.wait_output("alice: after trust")) << bob.output();
+  EXPECT_EQ(bob.output().find("are you still you?"), std::string::npos);
 }
 
 TEST_F(ClientTest, ChatRejectsBadFlagsWithExitTwo) {
