@@ -10,11 +10,9 @@
 // before it exits.
 
 #include <atomic>
-#include <cctype>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -29,25 +27,20 @@
 #include <sys/stat.h>
 
 #include "apps/chat_downloads.hpp"
+#include "apps/chat_flags.hpp"
+#include "apps/chat_text.hpp"
 #include "net/client.hpp"
 #include "net/client_crypto.hpp"
 #include "net/client_key_file.hpp"
 #include "net/client_media.hpp"
-#include "net/client_url.hpp"
-#include "runtime/clock.hpp"
 #include "runtime/config.hpp"
 #include "runtime/logging.hpp"
 
 namespace {
 
-constexpr auto drain_timeout = std::chrono::seconds{10};
+using namespace parley::chat;
 
-constexpr const char* usage =
-  "usage: parley-chat --server ws://HOST:PORT/v1/ws [--server URL ...] --user NAME [--keys PATH]\n"
-  "  --keys defaults to $HOME/.parley/NAME.key (created on first run, mode 0600); peers'\n"
-  "  pinned keys are kept beside it in NAME.pins, received files in downloads/NAME/.\n"
-  "  At the end of input, waits up to 10 s for all sent messages to be acknowledged;\n"
-  "  exits 0 if they were, 1 if not.\n";
+constexpr auto drain_timeout = std::chrono::seconds{10};
 
 constexpr const char* help_text =
   "/to USER         talk to USER (marks their waiting messages read)\n"
@@ -62,127 +55,6 @@ constexpr const char* help_text =
   "/help            this list\n"
   "/quit            leave (after the server has everything you sent)\n"
   "anything else    a message to the current peer";
-
-// -- command line ---------------------------------------------------------------------------
-
-struct chat_flags {
-  std::vector<std::string> servers;
-  std::string user;
-  std::string keys_path;
-  bool help = false;
-};
-
-// The flags, or the one line explaining what is wrong with them.
-std::variant<chat_flags, std::string> parse_flags(int argc, char** argv) {
-  chat_flags flags;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--help" || arg == "-h") {
-      flags.help = true;
-      continue;
-    }
-    std::string value;
-    auto eq = arg.find('=');
-    std::string name = arg.substr(0, eq);
-    if (name != "--server" && name != "--user" && name != "--keys")
-      return "unknown argument '" + arg + "'";
-    if (eq != std::string::npos)
-      value = arg.substr(eq + 1);
-    else if (i + 1 < argc)
-      value = argv[++i];
-    else
-      return name + " needs a value";
-    if (name == "--server") {
-      if (!parley::parse_ws_url(value))
-        return "--server: '" + value + "' is not a ws://HOST:PORT/PATH URL";
-      flags.servers.push_back(value);
-    } else if (name == "--user") {
-      if (!parley::is_valid_id(value))
-        return "--user: '" + value + "' is not a user id (1-32 of a-z 0-9 _ . -)";
-      flags.user = value;
-    } else {
-      flags.keys_path = value;
-    }
-  }
-  if (flags.help)
-    return flags;
-  if (flags.servers.empty())
-    return "--server is required";
-  if (flags.user.empty())
-    return "--user is required";
-  if (flags.keys_path.empty() && !std::getenv("HOME"))
-    return "--keys is required when HOME is not set";
-  return flags;
-}
-
-// -- times as a messenger shows them ----------------------------------------------------------
-
-std::tm local_time(int64_t ms) {
-  std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  localtime_r(&seconds, &tm);
-  return tm;
-}
-
-std::string format_time(int64_t ms, const char* format) {
-  auto tm = local_time(ms);
-  char buf[64];
-  return std::strftime(buf, sizeof(buf), format, &tm) > 0 ? buf : "";
-}
-
-// "14:03:22" today, "yesterday 14:03", or the date for anything older.
-std::string last_seen_text(int64_t ms) {
-  if (ms <= 0)
-    return "never";
-  auto then = local_time(ms);
-  auto now = local_time(parley::now_ms());
-  auto yesterday = local_time(parley::now_ms() - 24 * 3600 * 1000);
-  auto same_day = [](const std::tm& a, const std::tm& b) {
-    return a.tm_year == b.tm_year && a.tm_yday == b.tm_yday;
-  };
-  if (same_day(then, now))
-    return format_time(ms, "%H:%M:%S");
-  if (same_day(then, yesterday))
-    return format_time(ms, "yesterday %H:%M");
-  return format_time(ms, "%Y-%m-%d");
-}
-
-// -- files ------------------------------------------------------------------------------------
-
-std::string mime_of(const std::string& path) {
-  auto dot = path.rfind('.');
-  auto ext = dot == std::string::npos ? std::string{} : path.substr(dot + 1);
-  for (auto& c : ext)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (ext == "png")
-    return "image/png";
-  if (ext == "jpg" || ext == "jpeg")
-    return "image/jpeg";
-  if (ext == "gif")
-    return "image/gif";
-  if (ext == "webp")
-    return "image/webp";
-  return "application/octet-stream";
-}
-
-// "a,b, c" -> {"a","b","c"}
-std::vector<std::string> split_users(const std::string& text) {
-  std::vector<std::string> out;
-  std::stringstream in{text};
-  for (std::string item; std::getline(in, item, ',');) {
-    while (!item.empty() && item.front() == ' ')
-      item.erase(item.begin());
-    while (!item.empty() && item.back() == ' ')
-      item.pop_back();
-    if (!item.empty())
-      out.push_back(item);
-  }
-  return out;
-}
-
-std::string without_hash(const std::string& group) {
-  return !group.empty() && group.front() == '#' ? group.substr(1) : group;
-}
 
 // -- the chat ---------------------------------------------------------------------------------
 
