@@ -41,7 +41,7 @@ std::string client::group_create(const std::string& name, std::vector<std::strin
   if (!invalid && (name.empty() || !ws::valid_utf8(name)))
     invalid = client_error{"bad_request", "a group needs a name (UTF-8)"};
   auto frame = client_wire::group_create(id, name, members);
-  auto handler = [session = session_, done = std::move(done), name, members,
+  auto handler = [done = std::move(done), name, members,
                   user = options_.user](const client_session::answer& a) {
     auto info = group_of(a, "group_create");
     if (auto* g = std::get_if<parley::group_info>(&info)) {
@@ -87,9 +87,11 @@ void client::group_request(std::string id, const std::string& group, std::string
                            std::optional<client_error> invalid, done_handler done) {
   if (!invalid && !client_wire::is_group_id(group))
     invalid = not_a_group(group);
-  auto handler = [session = session_, group, done = std::move(done)](
+  // Weak: the session keeps the handler until the answer comes.
+  auto handler = [weak = std::weak_ptr{session_}, group, done = std::move(done)](
                    const client_session::answer& a) {
-    session->forget_group(group);
+    if (auto session = weak.lock())
+      session->forget_group(group);
     if (!done)
       return;
     if (auto* err = std::get_if<client_error>(&a))
@@ -106,9 +108,11 @@ std::string client::group_info(const std::string& group,
   std::optional<client_error> invalid;
   if (!client_wire::is_group_id(group))
     invalid = not_a_group(group);
-  auto handler = [session = session_, done = std::move(done)](const client_session::answer& a) {
+  auto handler = [weak = std::weak_ptr{session_}, done = std::move(done)](
+                   const client_session::answer& a) {
     auto info = group_of(a, "group_info");
-    if (auto* g = std::get_if<parley::group_info>(&info))
+    auto session = weak.lock();
+    if (auto* g = std::get_if<parley::group_info>(&info); g && session)
       session->remember_group(*g);
     if (done)
       done(info);
