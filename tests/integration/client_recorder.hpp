@@ -49,6 +49,15 @@ public:
     return changed_.wait_for(lock, timeout, [&] { return matching(prefix).size() >= n; });
   }
 
+  /// Waits until a line starts with `first` or with `second`; false on timeout.
+  bool wait_for_either(const std::string& first, const std::string& second,
+                       std::chrono::milliseconds timeout = std::chrono::seconds{10}) {
+    std::unique_lock<std::mutex> lock{mutex_};
+    return changed_.wait_for(lock, timeout, [&] {
+      return !matching(first).empty() || !matching(second).empty();
+    });
+  }
+
   /// The lines starting with `prefix`, in order.
   std::vector<std::string> lines(const std::string& prefix = "") {
     std::lock_guard<std::mutex> guard{mutex_};

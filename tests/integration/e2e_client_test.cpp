@@ -2,16 +2,12 @@
 // and stores is ciphertext only, other clients can open it with the documented format,
 // and a peer whose identity key changed is reported and refused until trusted.
 
-#include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <thread>
-
-#include <sodium.h>
 
 #include "net/client_content.hpp"
 #include "net/client_crypto.hpp"
 #include "tests/integration/client_fixture.hpp"
+#include "tests/integration/plaintext_checks.hpp"
 #include "tests/support/ws_test_client.hpp"
 
 namespace parley::testing {
@@ -19,27 +15,6 @@ namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-
-// A text no node could make up: found on disk, it can only be a leaked body.
-std::string canary(const std::string& what) {
-  std::string random(12, '\0');
-  randombytes_buf(random.data(), random.size());
-  return "canary-" + what + "-" + e2e::sha256_hex(random).substr(0, 16);
-}
-
-// How many files under `dir` hold `needle`, byte for byte.
-int files_holding(const std::filesystem::path& dir, const std::string& needle) {
-  int found = 0;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator{dir}) {
-    if (!entry.is_regular_file())
-      continue;
-    std::ifstream in{entry.path(), std::ios::binary};
-    std::string bytes{std::istreambuf_iterator<char>{in}, {}};
-    if (bytes.find(needle) != std::string::npos)
-      ++found;
-  }
-  return found;
-}
 
 class E2eClientTest : public ClientTest {};
 
