@@ -18,6 +18,7 @@ constexpr size_t count_size = 2;
 constexpr size_t group_header = crypto_sign_BYTES + nonce_size + count_size;
 constexpr std::string_view group_key_context = "parley-e2eg1 message key";
 constexpr std::string_view group_sig_context = "parley-e2eg1:";
+constexpr size_t max_pair_keys = 8192;
 
 const unsigned char* bytes(std::string_view s) {
   return reinterpret_cast<const unsigned char*>(s.data());
@@ -88,6 +89,28 @@ own_keys::own_keys(const identity_keys& identity)
 own_keys::~own_keys() {
   sodium_memzero(ed_secret_.data(), ed_secret_.size());
   sodium_memzero(x_secret_.data(), x_secret_.size());
+  forget_pair_keys();
+}
+
+const std::string& own_keys::pair_key(const std::string& peer_ed25519) {
+  if (auto i = pair_keys_.find(peer_ed25519); i != pair_keys_.end())
+    return i->second;
+  if (pair_keys_.size() >= max_pair_keys)
+    forget_pair_keys();  // rare: cheaper than tracking which is oldest
+  std::string key;
+  auto peer = e2e::x25519_public(peer_ed25519);
+  if (!peer.empty()) {
+    key.resize(crypto_box_BEFORENMBYTES);
+    if (crypto_box_beforenm(bytes(key), bytes(peer), bytes(x_secret_)) != 0)
+      key.clear();  // a low-order point
+  }
+  return pair_keys_.emplace(peer_ed25519, std::move(key)).first->second;
+}
+
+void own_keys::forget_pair_keys() {
+  for (auto& [peer, key] : pair_keys_)
+    sodium_memzero(key.data(), key.size());
+  pair_keys_.clear();
 }
 
 std::string x25519_public(const std::string& ed25519_public) {
@@ -113,32 +136,30 @@ size_t max_group_plaintext(size_t members) {
 // -- one-to-one -----------------------------------------------------------------------------
 
 reply<std::string> seal_direct(std::string_view plaintext, const std::string& peer_ed25519,
-                               const own_keys& me) {
+                               own_keys& me) {
   if (plaintext.size() > max_direct_plaintext())
     return error("too_large", "the encrypted body would be over 64 KiB");
-  auto peer = x25519_public(peer_ed25519);
-  if (peer.empty())
-    return error("bad_key", "the recipient's key is not an Ed25519 public key");
+  const auto& pair = me.pair_key(peer_ed25519);
+  if (pair.empty())
+    return error("bad_key", "the recipient's key is not a usable Ed25519 public key");
   auto raw = random_bytes(nonce_size);
   raw.resize(nonce_size + crypto_box_MACBYTES + plaintext.size());
-  if (crypto_box_easy(bytes(raw) + nonce_size, bytes(plaintext), plaintext.size(), bytes(raw),
-                      bytes(peer), bytes(me.x25519_secret()))
-      != 0)
-    return error("bad_key", "the recipient's key is a weak point");
+  crypto_box_easy_afternm(bytes(raw) + nonce_size, bytes(plaintext), plaintext.size(),
+                          bytes(raw), bytes(pair));
   return std::string{direct_prefix} + base64_encode(raw);
 }
 
 reply<std::string> open_direct(std::string_view body, const std::string& peer_ed25519,
-                               const own_keys& me) {
+                               own_keys& me) {
   auto raw = payload_of(body, direct_prefix);
   if (raw.size() < nonce_size + crypto_box_MACBYTES)
     return error("undecryptable", "not an e2e1 body");
-  auto peer = x25519_public(peer_ed25519);
-  if (peer.empty())
-    return error("undecryptable", "the sender's key is not an Ed25519 public key");
+  const auto& pair = me.pair_key(peer_ed25519);
+  if (pair.empty())
+    return error("undecryptable", "the sender's key is not a usable Ed25519 public key");
   std::string plain(raw.size() - nonce_size - crypto_box_MACBYTES, '\0');
-  if (crypto_box_open_easy(bytes(plain), bytes(raw) + nonce_size, raw.size() - nonce_size,
-                           bytes(raw), bytes(peer), bytes(me.x25519_secret()))
+  if (crypto_box_open_easy_afternm(bytes(plain), bytes(raw) + nonce_size,
+                                   raw.size() - nonce_size, bytes(raw), bytes(pair))
       != 0)
     return error("undecryptable", "the body does not open with the sender's key");
   return plain;
@@ -147,19 +168,26 @@ reply<std::string> open_direct(std::string_view body, const std::string& peer_ed
 // -- groups ---------------------------------------------------------------------------------
 
 reply<std::string> seal_group(std::string_view plaintext, const std::string& group,
-                              const std::vector<std::string>& members, const own_keys& me) {
+                              const std::vector<std::string>& members, own_keys& me) {
   if (members.empty() || members.size() > max_group_members)
     return error("bad_request", "a group body is for 1 to " + std::to_string(max_group_members)
                                   + " members");
   if (plaintext.size() > max_group_plaintext(members.size()))
     return error("too_large", "the encrypted body for " + std::to_string(members.size())
                                 + " members would be over 64 KiB");
-  std::vector<std::string> member_x;
-  member_x.reserve(members.size());
+  // Copies: the cache may be emptied while it fills.
+  std::vector<std::string> pairs;
+  pairs.reserve(members.size());
+  auto wipe = [&pairs] {
+    for (auto& p : pairs)
+      sodium_memzero(p.data(), p.size());
+  };
   for (const auto& m : members) {
-    member_x.push_back(x25519_public(m));
-    if (member_x.back().empty())
-      return error("bad_key", "a member's key is not an Ed25519 public key");
+    pairs.push_back(me.pair_key(m));
+    if (pairs.back().empty()) {
+      wipe();
+      return error("bad_key", "a member's key is not a usable Ed25519 public key");
+    }
   }
   auto seed = random_bytes(seed_size);
   auto key = group_message_key(seed);
@@ -170,15 +198,13 @@ reply<std::string> seal_group(std::string_view plaintext, const std::string& gro
   raw += static_cast<char>(members.size() >> 8);
   raw += static_cast<char>(members.size() & 0xff);
   std::string slot(slot_size, '\0');
-  for (const auto& x : member_x) {
+  for (const auto& pair : pairs) {
     // One nonce for every slot: each slot's key is a different sender-member pair, and
     // the content's key is fresh.
-    if (crypto_box_easy(bytes(slot), bytes(seed), seed.size(), bytes(nonce), bytes(x),
-                        bytes(me.x25519_secret()))
-        != 0)
-      return error("bad_key", "a member's key is a weak point");
+    crypto_box_easy_afternm(bytes(slot), bytes(seed), seed.size(), bytes(nonce), bytes(pair));
     raw += slot;
   }
+  wipe();
   std::string sealed(crypto_secretbox_MACBYTES + plaintext.size(), '\0');
   crypto_secretbox_easy(bytes(sealed), bytes(plaintext), plaintext.size(), bytes(nonce),
                         bytes(key));
@@ -193,7 +219,7 @@ reply<std::string> seal_group(std::string_view plaintext, const std::string& gro
 }
 
 reply<std::string> open_group(std::string_view body, const std::string& group,
-                              const std::string& sender_ed25519, const own_keys& me) {
+                              const std::string& sender_ed25519, own_keys& me) {
   auto raw = payload_of(body, group_prefix);
   if (raw.size() < group_header + crypto_secretbox_MACBYTES)
     return error("undecryptable", "not an e2eg1 body");
@@ -203,18 +229,15 @@ reply<std::string> open_group(std::string_view body, const std::string& group,
   size_t content_at = group_header + count * slot_size;
   if (raw.size() < content_at + crypto_secretbox_MACBYTES)
     return error("undecryptable", "a group body shorter than its member slots");
-  auto sender_x = x25519_public(sender_ed25519);
-  if (sender_x.empty())
-    return error("undecryptable", "the sender's key is not an Ed25519 public key");
+  const auto& shared = me.pair_key(sender_ed25519);
+  if (shared.empty())
+    return error("undecryptable", "the sender's key is not a usable Ed25519 public key");
   auto text = group_signed_text(group, view.substr(crypto_sign_BYTES));
   if (crypto_sign_verify_detached(bytes(raw), bytes(text), text.size(), bytes(sender_ed25519))
       != 0)
     return error("undecryptable", "the group body is not signed by the sender");
 
   // Our slot is the one that authenticates under our pair key with the sender.
-  std::string shared(crypto_box_BEFORENMBYTES, '\0');
-  if (crypto_box_beforenm(bytes(shared), bytes(sender_x), bytes(me.x25519_secret())) != 0)
-    return error("undecryptable", "the sender's key is a weak point");
   const auto* nonce = bytes(raw) + crypto_sign_BYTES;
   std::string seed(seed_size, '\0');
   bool found = false;
@@ -222,7 +245,6 @@ reply<std::string> open_group(std::string_view body, const std::string& group,
     found = crypto_box_open_easy_afternm(bytes(seed), bytes(raw) + group_header + i * slot_size,
                                          slot_size, nonce, bytes(shared))
             == 0;
-  sodium_memzero(shared.data(), shared.size());
   if (!found)
     return error("undecryptable", "the group body has no slot for us");
   auto key = group_message_key(seed);
