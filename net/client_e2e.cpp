@@ -20,6 +20,11 @@ client_error key_changed(const std::string& user) {
                         + " until the new key is trusted"};
 }
 
+// Lookup errors after which the same question may be answered later.
+bool transient(const std::string& code) {
+  return code == "unavailable" || code == "rate_limited" || code == "internal";
+}
+
 bool is_e2e_body(const incoming_message& m) {
   auto prefix = m.group.empty() ? e2e::direct_prefix : e2e::group_prefix;
   return std::string_view{m.body}.substr(0, prefix.size()) == prefix;
@@ -196,6 +201,10 @@ void client_session::on_key_answer(const std::string& user, const answer& a) {
   auto* ok = std::get_if<client_wire::ok>(&a);
   if (!ok || ok->key.size() != 32) {
     auto* err = std::get_if<client_error>(&a);
+    if (err && transient(err->code)) {
+      retry_lookup(user, false);
+      return;
+    }
     key_failures_[user] =
       err ? *err : client_error{"internal", "the server answered key without a 32-byte key"};
   } else {
@@ -234,10 +243,36 @@ void client_session::on_group_answer(const std::string& group, const answer& a) 
     remember_group(ok->group);
   } else {
     auto* err = std::get_if<client_error>(&a);
+    if (err && transient(err->code)) {
+      retry_lookup(group, true);
+      return;
+    }
     group_failures_[group] =
       err ? *err : client_error{"internal", "the server answered group_info without a group"};
   }
   seal_waiting();
+}
+
+// What waits for a lookup the server could not answer now keeps waiting; the question
+// is asked again in a while (or at the next login, when every request is written again).
+void client_session::retry_lookup(const std::string& name, bool group) {
+  (group ? group_retries_ : key_retries_).insert(name);
+  if (group_retries_.size() + key_retries_.size() > 1)
+    return;  // the timer is already running
+  lookup_retry_timer_.expires_after(options_.resend_delay);
+  lookup_retry_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+    auto self = weak.lock();
+    if (!self || ec)
+      return;
+    auto keys = std::move(self->key_retries_);
+    auto groups = std::move(self->group_retries_);
+    self->key_retries_.clear();
+    self->group_retries_.clear();
+    for (const auto& user : keys)
+      self->need_key(user);
+    for (const auto& group : groups)
+      self->need_group(group);
+  });
 }
 
 void client_session::remember_group(const group_info& info) {

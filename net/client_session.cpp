@@ -21,6 +21,7 @@ client_session::client_session(client_executor ex, client_options options)
     heartbeat_timer_(ex),
     resend_timer_(ex),
     upload_timer_(ex),
+    lookup_retry_timer_(ex),
     messages_seen_(options_.dedup_capacity),
     receipts_seen_(options_.dedup_capacity),
     own_keys_(options_.keys) {
@@ -54,6 +55,7 @@ void client_session::stop(std::function<void()> done) {
   heartbeat_timer_.cancel();
   resend_timer_.cancel();
   upload_timer_.cancel();
+  lookup_retry_timer_.cancel();
   if (conn_)
     conn_->close(ws::status::normal);  // on_closed finishes the stop
   else
@@ -237,6 +239,7 @@ void client_session::halt(const std::string& code, const std::string& message) {
   heartbeat_timer_.cancel();
   resend_timer_.cancel();
   upload_timer_.cancel();
+  lookup_retry_timer_.cancel();
   if (conn_)
     conn_->close(ws::status::normal);
   notify(callbacks_.on_error, std::string{}, code, message);

@@ -167,6 +167,7 @@ private:
   void on_key_answer(const std::string& user, const answer& a);
   void need_group(const std::string& group);
   void on_group_answer(const std::string& group, const answer& a);
+  void retry_lookup(const std::string& name, bool group);
   void end_send(const std::string& id, const client_error& error);
   void forget_peers();
 
@@ -197,6 +198,7 @@ private:
   boost::asio::steady_timer heartbeat_timer_;
   boost::asio::steady_timer resend_timer_;
   boost::asio::steady_timer upload_timer_;
+  boost::asio::steady_timer lookup_retry_timer_;
   std::vector<std::string> resend_ids_;
   std::function<void()> stop_done_;
 
@@ -217,6 +219,8 @@ private:
   std::map<std::string, group_info> groups_;               // membership, this login
   std::set<std::string> group_lookups_;
   std::map<std::string, client_error> group_failures_;
+  std::set<std::string> key_retries_;                      // asked again after a while
+  std::set<std::string> group_retries_;
 
   std::atomic<bool> online_{false};
   std::atomic<size_t> unacked_{0};
