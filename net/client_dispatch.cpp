@@ -174,6 +174,8 @@ void client_session::on_message(incoming_message& m) {
   auto level = messages_seen_.find(key);
   if (!level) {
     messages_seen_.raise(key, message_level::seen);
+    // A lookup that failed before (say, unknown_user) is stale now: the sender exists.
+    key_failures_.erase(m.from);
     unopened_.push_back(std::move(m));
     open_waiting();
     return;

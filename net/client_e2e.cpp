@@ -217,7 +217,7 @@ void client_session::on_key_answer(const std::string& user, const answer& a) {
         break;
       case keyring::verdict::changed:
         if (reported != ok->key) {
-          SPDLOG_LOGGER_WARN(logs::net(), "event=client_key_changed user={} peer={}",
+          SPDLOG_LOGGER_INFO(logs::net(), "event=client_key_changed user={} peer={}",
                              options_.user, user);
           notify(callbacks_.on_key_changed, key_change{user, *keys_.pinned(user), ok->key});
         }

@@ -91,6 +91,21 @@ TEST_F(E2eClientTest, PlaintextBodyIsReportedNotShown) {
     EXPECT_EQ(m.body, "");
 }
 
+// bob asked for carol's key before she ever logged in; her first message must still
+// open, not be refused with what the server said back then.
+TEST_F(E2eClientTest, LookupThatFailedIsAskedAgainWhenThePeerWrites) {
+  auto [bob, b] = start_online("bob");
+  auto refused = bob->send("carol", "are you there?");
+  ASSERT_TRUE(b->wait_for("error unknown_user " + refused));
+  auto [carol, c] = start_online("carol");
+  auto id = carol->send("bob", "now I am");
+  ASSERT_TRUE(b->wait_for("msg " + id));
+  EXPECT_EQ(b->messages().back().e2e_error, "");
+  EXPECT_EQ(b->messages().back().body, "now I am");
+  auto reply = bob->send("carol", "hello carol");
+  EXPECT_TRUE(c->wait_for("msg " + reply));
+}
+
 // bob reinstalls (a fresh key) on a node that lost everything: the server accepts the
 // new key, alice's client does not until she says so.
 TEST_F(E2eClientTest, ChangedKeyIsReportedAndRefusedUntilTrusted) {
