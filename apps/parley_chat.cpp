@@ -2,18 +2,23 @@
 //
 //   parley-chat --server ws://127.0.0.1:7070/v1/ws [--server ...] --user alice [--keys PATH]
 //
-// Lines from stdin are commands (/to, /presence, /subscribe, /help, /quit) or messages to
-// the selected peer. It also works with piped stdin: at the end of input it waits for
-// the server to acknowledge everything it sent (at most 10 s) before it exits.
+// Lines from stdin are commands (/to, /group, /image, /trust, /presence, /subscribe,
+// /help, /quit) or messages to the selected peer or group. Everything is end-to-end
+// encrypted by the client library; peers' keys are pinned in <keys>.pins and received
+// files saved under <keys dir>/downloads/<user>/. It also works with piped stdin: at the
+// end of input it waits for the server to acknowledge everything it sent (at most 10 s)
+// before it exits.
 
 #include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <map>
 #include <mutex>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <variant>
@@ -21,119 +26,44 @@
 
 #include <sys/stat.h>
 
+#include "apps/chat_downloads.hpp"
+#include "apps/chat_flags.hpp"
+#include "apps/chat_text.hpp"
 #include "net/client.hpp"
-#include "net/client_url.hpp"
-#include "runtime/clock.hpp"
+#include "net/client_crypto.hpp"
+#include "net/client_key_file.hpp"
+#include "net/client_media.hpp"
 #include "runtime/config.hpp"
 #include "runtime/logging.hpp"
 
 namespace {
 
-constexpr auto drain_timeout = std::chrono::seconds{10};
+using namespace parley::chat;
 
-constexpr const char* usage =
-  "usage: parley-chat --server ws://HOST:PORT/v1/ws [--server URL ...] --user NAME [--keys PATH]\n"
-  "  --keys defaults to $HOME/.parley/NAME.key (created on first run, mode 0600).\n"
-  "  At the end of input, waits up to 10 s for all sent messages to be acknowledged;\n"
-  "  exits 0 if they were, 1 if not.\n";
+constexpr auto drain_timeout = std::chrono::seconds{10};
 
 constexpr const char* help_text =
   "/to USER         talk to USER (marks their waiting messages read)\n"
+  "/to #GROUP       talk to a group\n"
+  "/group create NAME a,b    create a group with members a and b (and you)\n"
+  "/group add|remove GROUP a,b   change its members (owner only)\n"
+  "/group leave GROUP        leave it; /group info GROUP lists its members\n"
+  "/image PATH      send a file, encrypted, to the current peer or group\n"
+  "/trust USER      accept USER's new identity key after a key-change warning\n"
   "/presence USER   show whether USER is online, or when last seen\n"
   "/subscribe USER  report when USER comes online or goes offline\n"
   "/help            this list\n"
   "/quit            leave (after the server has everything you sent)\n"
   "anything else    a message to the current peer";
 
-// -- command line ---------------------------------------------------------------------------
-
-struct chat_flags {
-  std::vector<std::string> servers;
-  std::string user;
-  std::string keys_path;
-  bool help = false;
-};
-
-// The flags, or the one line explaining what is wrong with them.
-std::variant<chat_flags, std::string> parse_flags(int argc, char** argv) {
-  chat_flags flags;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--help" || arg == "-h") {
-      flags.help = true;
-      continue;
-    }
-    std::string value;
-    auto eq = arg.find('=');
-    std::string name = arg.substr(0, eq);
-    if (name != "--server" && name != "--user" && name != "--keys")
-      return "unknown argument '" + arg + "'";
-    if (eq != std::string::npos)
-      value = arg.substr(eq + 1);
-    else if (i + 1 < argc)
-      value = argv[++i];
-    else
-      return name + " needs a value";
-    if (name == "--server") {
-      if (!parley::parse_ws_url(value))
-        return "--server: '" + value + "' is not a ws://HOST:PORT/PATH URL";
-      flags.servers.push_back(value);
-    } else if (name == "--user") {
-      if (!parley::is_valid_id(value))
-        return "--user: '" + value + "' is not a user id (1-32 of a-z 0-9 _ . -)";
-      flags.user = value;
-    } else {
-      flags.keys_path = value;
-    }
-  }
-  if (flags.help)
-    return flags;
-  if (flags.servers.empty())
-    return "--server is required";
-  if (flags.user.empty())
-    return "--user is required";
-  if (flags.keys_path.empty() && !std::getenv("HOME"))
-    return "--keys is required when HOME is not set";
-  return flags;
-}
-
-// -- times as a messenger shows them ----------------------------------------------------------
-
-std::tm local_time(int64_t ms) {
-  std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  localtime_r(&seconds, &tm);
-  return tm;
-}
-
-std::string format_time(int64_t ms, const char* format) {
-  auto tm = local_time(ms);
-  char buf[64];
-  return std::strftime(buf, sizeof(buf), format, &tm) > 0 ? buf : "";
-}
-
-// "14:03:22" today, "yesterday 14:03", or the date for anything older.
-std::string last_seen_text(int64_t ms) {
-  if (ms <= 0)
-    return "never";
-  auto then = local_time(ms);
-  auto now = local_time(parley::now_ms());
-  auto yesterday = local_time(parley::now_ms() - 24 * 3600 * 1000);
-  auto same_day = [](const std::tm& a, const std::tm& b) {
-    return a.tm_year == b.tm_year && a.tm_yday == b.tm_yday;
-  };
-  if (same_day(then, now))
-    return format_time(ms, "%H:%M:%S");
-  if (same_day(then, yesterday))
-    return format_time(ms, "yesterday %H:%M");
-  return format_time(ms, "%Y-%m-%d");
-}
-
 // -- the chat ---------------------------------------------------------------------------------
 
 class chat {
 public:
-  explicit chat(parley::client_options options) : client_(std::move(options)) { wire(); }
+  chat(parley::client_options options, std::string downloads_dir)
+    : client_(std::move(options)), downloads_(std::move(downloads_dir)) {
+    wire();
+  }
 
   // Reads commands until the end of input or /quit; returns the exit code.
   int run() {
@@ -166,8 +96,10 @@ private:
     });
     client_.on_ack([this](const std::string& id, int64_t) { print("✓ sent " + id); });
     client_.on_receipt([this](const parley::receipt_info& r) {
-      print("✓✓ " + std::string{to_string(r.status)} + " " + r.id + " (" + r.to + ")");
+      auto where = r.group.empty() ? r.to : r.to + " in #" + r.group;
+      print("✓✓ " + std::string{to_string(r.status)} + " " + r.id + " (" + where + ")");
     });
+    client_.on_key_changed([this](const parley::key_change& k) { on_key_changed(k); });
     client_.on_message([this](const parley::incoming_message& m) { on_message(m); });
     client_.on_presence([this](const parley::presence_info& p) {
       print("* " + p.user + (p.online ? " is online" : " went offline"));
@@ -179,13 +111,50 @@ private:
   }
 
   void on_message(const parley::incoming_message& m) {
-    print("[" + format_time(m.ts, "%H:%M") + "] " + m.from + ": " + m.body);
+    auto who = (m.group.empty() ? "" : "#" + m.group + " ") + m.from;
+    auto line = "[" + format_time(m.ts, "%H:%M") + "] " + who + ": ";
+    if (!m.e2e_error.empty())
+      print("! " + line + "a message that cannot be shown (" + m.e2e_error + ")");
+    else if (m.media)
+      receive_file(who, *m.media, line);
+    else
+      print(line + m.body);
+    // Delivered even when it cannot be shown: the server would push it forever.
     client_.mark_delivered(m.from, m.id, m.group);
     std::lock_guard<std::mutex> guard{state_mutex_};
     if (m.group.empty() && m.from == peer_)
       client_.mark_read(m.from, m.id);
     else if (m.group.empty())
       unread_[m.from].push_back(m.id);
+  }
+
+  void receive_file(const std::string& who, const parley::media_ref& ref, const std::string& line) {
+    print(line + "sent " + ref.name + " (" + ref.mime + ", " + std::to_string(ref.size)
+          + " bytes), downloading");
+    client_.fetch_media(ref, [this, who, name = ref.name](const parley::reply<std::string>& r) {
+      if (auto* err = std::get_if<parley::client_error>(&r)) {
+        print("! " + name + " from " + who + " could not be fetched: " + err->code + ": "
+              + err->message);
+        return;
+      }
+      downloads_.save(name, std::get<std::string>(r),
+                      [this, who](const std::string& path, const std::string& error) {
+                        print(path.empty() ? "! " + error
+                                           : "* saved a file from " + who + " to " + path);
+                      });
+    });
+  }
+
+  void on_key_changed(const parley::key_change& k) {
+    {
+      std::lock_guard<std::mutex> guard{state_mutex_};
+      changed_keys_[k.user] = k.new_key;
+    }
+    print("! WARNING: " + k.user + "'s identity key changed. It may be a new device, or "
+          "someone in the middle.\n!   pinned: " + parley::e2e::fingerprint(k.old_key)
+          + "\n!   now:    " + parley::e2e::fingerprint(k.new_key) + "\n!   Nothing is sent to "
+          + k.user + " and their new messages are held until you check the fingerprint with "
+          "them and type /trust " + k.user);
   }
 
   // One input line; false to stop reading.
@@ -195,7 +164,9 @@ private:
     if (line.front() != '/') {
       std::lock_guard<std::mutex> guard{state_mutex_};
       if (peer_.empty())
-        print("! choose a peer first: /to USER");
+        print("! choose a peer first: /to USER or /to #GROUP");
+      else if (peer_.front() == '#')
+        client_.send_group(peer_.substr(1), line);
       else
         client_.send(peer_, line);
       return true;
@@ -209,6 +180,14 @@ private:
       return false;
     if (command == "/help") {
       print(help_text);
+    } else if (command == "/to" && !arg.empty() && arg.front() == '#') {
+      select_group(arg.substr(1));
+    } else if (command == "/group") {
+      group_command(arg);
+    } else if (command == "/image") {
+      send_file(arg);
+    } else if (command == "/trust") {
+      trust(arg);
     } else if (command == "/to" || command == "/presence" || command == "/subscribe") {
       if (!parley::is_valid_id(arg))
         print("! " + command + " needs a user id");
@@ -236,6 +215,110 @@ private:
       client_.mark_read(user, id);
     print("* talking to " + user
           + (waiting.empty() ? "" : " (" + std::to_string(waiting.size()) + " marked read)"));
+  }
+
+  void select_group(const std::string& group) {
+    if (!parley::client_wire::is_group_id(group)) {
+      print("! /to #GROUP needs a group id");
+      return;
+    }
+    {
+      std::lock_guard<std::mutex> guard{state_mutex_};
+      peer_ = "#" + group;
+    }
+    print("* talking to #" + group);
+  }
+
+  // /group create NAME a,b | /group add|remove GROUP a,b | /group leave|info GROUP
+  void group_command(const std::string& arg) {
+    std::istringstream in{arg};
+    std::string verb, name, users;
+    in >> verb >> name;
+    std::getline(in, users);
+    auto members = split_users(users);
+    auto group = without_hash(name);
+    auto report = [this, verb, group](const std::optional<parley::client_error>& err) {
+      print(err ? "! " + err->code + ": " + err->message : "* " + verb + " #" + group + ": done");
+    };
+    if (verb == "create" && !name.empty()) {
+      client_.group_create(name, members, [this, name](const parley::reply<parley::group_info>& r) {
+        if (auto* err = std::get_if<parley::client_error>(&r))
+          print("! " + err->code + ": " + err->message);
+        else
+          print("* created " + name + " as #" + std::get<parley::group_info>(r).group
+                + "; /to #" + std::get<parley::group_info>(r).group + " to write to it");
+      });
+    } else if ((verb == "add" || verb == "remove") && !group.empty() && !members.empty()) {
+      if (verb == "add")
+        client_.group_add(group, members, report);
+      else
+        client_.group_remove(group, members, report);
+    } else if (verb == "leave" && !group.empty()) {
+      client_.group_leave(group, report);
+    } else if (verb == "info" && !group.empty()) {
+      client_.group_info(group, [this](const parley::reply<parley::group_info>& r) {
+        if (auto* err = std::get_if<parley::client_error>(&r)) {
+          print("! " + err->code + ": " + err->message);
+          return;
+        }
+        const auto& g = std::get<parley::group_info>(r);
+        std::string members;
+        for (const auto& m : g.members)
+          members += (members.empty() ? "" : ", ") + m;
+        print("* #" + g.group + " \"" + g.name + "\" owner " + g.owner + ": " + members);
+      });
+    } else {
+      print("! usage: /group create NAME a,b | /group add|remove GROUP a,b | "
+            "/group leave|info GROUP");
+    }
+  }
+
+  void send_file(const std::string& path) {
+    std::string peer;
+    {
+      std::lock_guard<std::mutex> guard{state_mutex_};
+      peer = peer_;
+    }
+    if (peer.empty()) {
+      print("! choose a peer first: /to USER or /to #GROUP");
+      return;
+    }
+    std::ifstream in{path, std::ios::binary};
+    if (!in) {
+      print("! cannot read " + path);
+      return;
+    }
+    std::string bytes{std::istreambuf_iterator<char>{in}, {}};
+    auto name = parley::e2e::safe_file_name(path);
+    if (peer.front() == '#')
+      client_.send_group_file(peer.substr(1), std::move(bytes), mime_of(path), name);
+    else
+      client_.send_file(peer, std::move(bytes), mime_of(path), name);
+  }
+
+  void trust(const std::string& user) {
+    std::string key;
+    {
+      std::lock_guard<std::mutex> guard{state_mutex_};
+      auto i = changed_keys_.find(user);
+      if (i != changed_keys_.end())
+        key = i->second;
+    }
+    if (key.empty()) {
+      print("! no key change of " + user + " to trust");
+      return;
+    }
+    client_.trust_key(user, key, [this, user, key](const std::optional<parley::client_error>& e) {
+      if (e) {
+        print("! " + e->code + ": " + e->message);
+        return;
+      }
+      {
+        std::lock_guard<std::mutex> guard{state_mutex_};
+        changed_keys_.erase(user);
+      }
+      print("* trusting " + user + "'s new key " + parley::e2e::fingerprint(key));
+    });
   }
 
   void show_presence(const std::string& user) {
@@ -284,10 +367,13 @@ private:
 
   parley::client client_;
   std::mutex state_mutex_;
-  std::string peer_;                                        // guarded by state_mutex_
+  std::string peer_;  // a user, or "#group"; guarded by state_mutex_
   std::map<std::string, std::vector<std::string>> unread_;  // peer -> ids; same
+  std::map<std::string, std::string> changed_keys_;         // user -> new key; same
   std::mutex print_mutex_;
   std::atomic<bool> halted_{false};
+  // Last: it goes first, writing what is queued while print() still works.
+  parley::chat::downloads downloads_;
 };
 
 } // namespace
@@ -318,11 +404,22 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "parley-chat: %s\n", error.c_str());
     return 1;
   }
+  // Pins and downloads live beside the key pair.
+  auto base = flags.keys_path;
+  if (base.size() > 4 && base.compare(base.size() - 4, 4, ".key") == 0)
+    base.resize(base.size() - 4);
+  auto slash = flags.keys_path.rfind('/');
+  auto dir = slash == std::string::npos ? std::string{"."} : flags.keys_path.substr(0, slash);
+  auto pins = std::make_shared<parley::key_file_store>(base + ".pins");
   parley::client_options options;
   options.user = flags.user;
   options.keys = std::move(*keys);
   options.servers = flags.servers;
   options.device = R"({"app":"parley-chat"})";
-  chat session{std::move(options)};
-  return session.run();
+  options.pinned_keys = pins;
+  chat session{std::move(options), dir + "/downloads/" + flags.user};
+  int code = session.run();
+  if (auto err = pins->last_error(); !err.empty())
+    std::fprintf(stderr, "parley-chat: cannot keep pinned keys: %s\n", err.c_str());
+  return code;
 }

@@ -8,7 +8,10 @@
 #include <boost/asio/strand.hpp>
 #include <sodium.h>
 
+#include "net/client_content.hpp"
+#include "net/client_crypto.hpp"
 #include "net/client_frames.hpp"
+#include "net/client_media.hpp"
 #include "net/client_session.hpp"
 #include "net/client_url.hpp"
 #include "net/json_codec.hpp"
@@ -70,10 +73,17 @@ std::optional<client_error> check_options(const client_options& options) {
   return std::nullopt;
 }
 
+// Pins are kept in memory unless the application gives a store.
+client_options with_key_store(client_options options) {
+  if (!options.pinned_keys)
+    options.pinned_keys = std::make_shared<memory_key_store>();
+  return options;
+}
+
 } // namespace
 
 client::client(client_options options)
-  : options_(std::move(options)),
+  : options_(with_key_store(std::move(options))),
     own_io_(std::make_unique<boost::asio::io_context>(1)),
     io_(*own_io_),
     ex_(boost::asio::make_strand(io_)),
@@ -82,7 +92,7 @@ client::client(client_options options)
 }
 
 client::client(client_options options, boost::asio::io_context& io)
-  : options_(std::move(options)),
+  : options_(with_key_store(std::move(options))),
     io_(io),
     ex_(boost::asio::make_strand(io_)),
     session_(std::make_shared<client_session>(ex_, options_)),
@@ -121,6 +131,10 @@ void client::on_presence(std::function<void(const presence_info&)> f) {
   callbacks_.on_presence = std::move(f);
 }
 
+void client::on_key_changed(std::function<void(const key_change&)> f) {
+  callbacks_.on_key_changed = std::move(f);
+}
+
 void client::on_error(
   std::function<void(const std::string&, const std::string&, const std::string&)> f) {
   callbacks_.on_error = std::move(f);
@@ -133,8 +147,9 @@ std::optional<client_error> client::start() {
     return err;
   if (started_.exchange(true))
     return client_error{"bad_request", "the client was already started"};
-  post([session = session_, callbacks = callbacks_]() mutable {
-    session->start(std::move(callbacks));
+  post([session = session_, callbacks = callbacks_,
+        pinned = options_.pinned_keys->load()]() mutable {
+    session->start(std::move(callbacks), std::move(pinned));
   });
   if (own_io_) {
     work_.emplace(own_io_->get_executor());
@@ -188,16 +203,59 @@ size_t client::unacked() const {
 
 std::string client::send(const std::string& to, const std::string& body,
                          const std::string& meta_json) {
+  return queue_send(client_wire::target{to, false}, body, meta_json);
+}
+
+std::string client::send_group(const std::string& group, const std::string& body,
+                               const std::string& meta_json) {
+  return queue_send(client_wire::target{group, true}, body, meta_json);
+}
+
+std::string client::send_file(const std::string& to, std::string file, const std::string& mime,
+                              const std::string& name) {
+  return queue_file(client_wire::target{to, false}, std::move(file), mime, name);
+}
+
+std::string client::send_group_file(const std::string& group, std::string file,
+                                    const std::string& mime, const std::string& name) {
+  return queue_file(client_wire::target{group, true}, std::move(file), mime, name);
+}
+
+std::string client::queue_send(client_wire::target to, const std::string& text,
+                               const std::string& meta_json) {
   auto id = next_id("");
-  auto checked = client_wire::checked_send(id, to, body, meta_json);
-  if (auto* err = std::get_if<client_error>(&checked)) {
+  auto meta = client_wire::checked_send(to, text, meta_json);
+  auto plaintext = e2e::encode_text(text);
+  if (!std::holds_alternative<client_error>(meta) && !to.group
+      && plaintext.size() > e2e::max_direct_plaintext())
+    meta = client_error{"too_large", "the encrypted body would be over 64 KiB"};
+  if (auto* err = std::get_if<client_error>(&meta)) {
     post([session = session_, id, err = *err] { session->refuse(id, err); });
     return id;
   }
   session_->count_send();
-  post([session = session_, id, frame = std::move(std::get<std::string>(checked))]() mutable {
-    session->send(std::move(id), std::move(frame));
-  });
+  client_session::outgoing o{id, std::move(to), std::move(plaintext),
+                             std::move(std::get<std::string>(meta)), {}, {}, false};
+  post([session = session_, o = std::move(o)]() mutable { session->send(std::move(o)); });
+  return id;
+}
+
+std::string client::queue_file(client_wire::target to, std::string file, const std::string& mime,
+                               const std::string& name) {
+  auto id = next_id("");
+  auto meta = client_wire::checked_send(to, "", "{}");
+  auto sealed = e2e::seal_media(file, mime, name);
+  if (auto* err = std::get_if<client_error>(&sealed))
+    meta = *err;
+  if (auto* err = std::get_if<client_error>(&meta)) {
+    post([session = session_, id, err = *err] { session->refuse(id, err); });
+    return id;
+  }
+  session_->count_send();
+  auto& media = std::get<e2e::sealed_media>(sealed);
+  client_session::outgoing o{id, std::move(to), {}, std::move(std::get<std::string>(meta)),
+                             std::move(media.ciphertext), std::move(media.ref), false};
+  post([session = session_, o = std::move(o)]() mutable { session->send(std::move(o)); });
   return id;
 }
 

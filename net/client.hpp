@@ -3,7 +3,9 @@
 // parley::client: a messenger client for PROTOCOL.md v1. It logs in with an Ed25519
 // key (later with its token), keeps every send until the server acknowledges it,
 // reconnects to another node with backoff when a node goes away, and reports each
-// message and receipt once however often the server repeats it.
+// message and receipt once however often the server repeats it. Every body is
+// end-to-end encrypted (client_crypto.hpp): sealed to the recipient's identity key, or
+// to each member's in a group, with keys pinned on first use.
 //
 //   parley::client_options opts;
 //   opts.user = "alice";
@@ -26,6 +28,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <variant>
 #include <vector>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -33,6 +36,7 @@
 
 #include "net/client_connection.hpp"
 #include "net/client_events.hpp"
+#include "net/client_frames.hpp"
 #include "net/client_identity.hpp"
 #include "net/client_options.hpp"
 
@@ -60,6 +64,7 @@ public:
   void on_message(std::function<void(const incoming_message&)> f);
   void on_receipt(std::function<void(const receipt_info&)> f);
   void on_presence(std::function<void(const presence_info&)> f);
+  void on_key_changed(std::function<void(const key_change&)> f);
   void on_error(std::function<void(const std::string& id, const std::string& code,
                                    const std::string& message)> f);
 
@@ -79,12 +84,24 @@ public:
 
   // -- messaging ----------------------------------------------------------------------------
 
-  /// Sends `body` to `to`; returns the message id (<prefix>-<n>). The send waits while
-  /// offline and is written again, same id, after every reconnect until on_ack(id). A
-  /// send that cannot succeed (bad user id, meta not a JSON object, too large) is
-  /// refused through on_error(id, ...).
+  /// Sends the text `body` to `to`, encrypted; returns the message id (<prefix>-<n>).
+  /// The send waits for `to`'s key and while offline, and is written again, same id and
+  /// same ciphertext, after every reconnect until on_ack(id). A send that cannot succeed
+  /// (bad user id, meta not a JSON object, too large, unknown user, `key_changed`) is
+  /// refused through on_error(id, ...). `meta` travels in clear: keep secrets out of it.
   std::string send(const std::string& to, const std::string& body,
                    const std::string& meta_json = "{}");
+  /// Like send(), to every member of `group` (membership from group_info, asked for
+  /// when not known in this login). One ack; one receipt per member.
+  std::string send_group(const std::string& group, const std::string& body,
+                         const std::string& meta_json = "{}");
+  /// Sends a file: sealed with a fresh key on the calling thread, uploaded to the node
+  /// (PUT /v1/media), then sent like send() with the key inside the encrypted body.
+  /// Upload errors end the send through on_error(id, ...).
+  std::string send_file(const std::string& to, std::string file, const std::string& mime,
+                        const std::string& name);
+  std::string send_group_file(const std::string& group, std::string file,
+                              const std::string& mime, const std::string& name);
   /// Tells `from` that its message `id` arrived (`delivered`) or was seen (`read`).
   /// `group` is empty for one-to-one messages.
   void mark_delivered(const std::string& from, const std::string& id,
@@ -103,6 +120,28 @@ public:
   std::string key(const std::string& user, std::function<void(const reply<key_info>&)> done);
   std::string ping(std::function<void(const reply<pong_info>&)> done = {});
 
+  using done_handler = std::function<void(const std::optional<client_error>&)>;
+  /// `members` besides us; the answer carries the new group's id.
+  std::string group_create(const std::string& name, std::vector<std::string> members,
+                           std::function<void(const reply<group_info>&)> done);
+  std::string group_add(const std::string& group, std::vector<std::string> users,
+                        done_handler done);
+  std::string group_remove(const std::string& group, std::vector<std::string> users,
+                           done_handler done);
+  std::string group_leave(const std::string& group, done_handler done);
+  std::string group_info(const std::string& group,
+                         std::function<void(const reply<parley::group_info>&)> done);
+
+  // -- end to end ---------------------------------------------------------------------------
+
+  /// Accepts `new_key` (as on_key_changed reported it) as `user`'s identity key: held
+  /// messages that it opens are reported, and sends to `user` work again. `done` gets
+  /// an error if that is not the changed key (none pending, or it changed again).
+  void trust_key(const std::string& user, const std::string& new_key, done_handler done = {});
+  /// Downloads the file of a received message from the current node, checks it against
+  /// `ref` and decrypts it; `done` gets the file's bytes or the error.
+  void fetch_media(const media_ref& ref, std::function<void(const reply<std::string>&)> done);
+
   // -- state, from any thread -------------------------------------------------------------
 
   bool online() const;
@@ -112,6 +151,16 @@ public:
 
 private:
   std::string next_id(const char* kind);
+  std::string queue_send(client_wire::target to, const std::string& text,
+                         const std::string& meta_json);
+  std::string queue_file(client_wire::target to, std::string file, const std::string& mime,
+                         const std::string& name);
+  std::string change_members(const char* op, const std::string& group,
+                             const std::vector<std::string>& users, done_handler done);
+  void group_request(std::string id, const std::string& group, std::string frame,
+                     std::optional<client_error> invalid, done_handler done);
+  void submit(std::string id, std::string frame, std::optional<client_error> invalid,
+              std::function<void(const client_wire::answer&)> handler);
   void post_confirm(delivery_status status, const std::string& from, const std::string& id,
                     const std::string& group);
   template <class F>

@@ -23,12 +23,6 @@ constexpr size_t max_subscribe = 1000;
 
 // -- from the application ---------------------------------------------------------------------
 
-void client_session::send(std::string id, std::string frame) {
-  if (phase_ == phase::online)
-    write(frame);
-  outbox_.add(std::move(id), std::move(frame));
-}
-
 void client_session::refuse(const std::string& id, const client_error& error) {
   notify(callbacks_.on_error, id, error.code, error.message);
 }
@@ -180,7 +174,10 @@ void client_session::on_message(incoming_message& m) {
   auto level = messages_seen_.find(key);
   if (!level) {
     messages_seen_.raise(key, message_level::seen);
-    notify(callbacks_.on_message, m);
+    // A lookup that failed before (say, unknown_user) is stale now: the sender exists.
+    key_failures_.erase(m.from);
+    unopened_.push_back(std::move(m));
+    open_waiting();
     return;
   }
   // A repeat: the server has not heard our confirmation (it was lost with a connection),

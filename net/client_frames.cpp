@@ -81,20 +81,29 @@ std::string hello_with_token(const std::string& user, const std::string& token) 
   return frame_text{"hello"}.str("user", user).str("token", token).done();
 }
 
-std::string send(const std::string& id, const std::string& to, const std::string& body,
+std::string send(const std::string& id, const target& to, const std::string& body,
                  const std::string& meta) {
-  return frame_text{"send"}.str("id", id).str("to", to).str("body", body).raw("meta", meta).done();
+  return frame_text{"send"}
+    .str("id", id)
+    .str(to.group ? "group" : "to", to.name)
+    .str("body", body)
+    .raw("meta", meta)
+    .done();
 }
 
-std::variant<std::string, client_error> checked_send(const std::string& id,
-                                                     const std::string& to,
-                                                     const std::string& body,
+bool is_group_id(const std::string& group) {
+  return !group.empty() && group.size() <= 128 && ws::valid_utf8(group);
+}
+
+std::variant<std::string, client_error> checked_send(const target& to, const std::string& text,
                                                      const std::string& meta_json) {
-  if (!is_valid_id(to))
-    return client_error{"bad_request", "'" + to + "' is not a valid user id"};
-  if (!ws::valid_utf8(body))
+  if (to.group && !is_group_id(to.name))
+    return client_error{"bad_request", "'" + to.name + "' is not a group id"};
+  if (!to.group && !is_valid_id(to.name))
+    return client_error{"bad_request", "'" + to.name + "' is not a valid user id"};
+  if (!ws::valid_utf8(text))
     return client_error{"bad_request", "body is not UTF-8"};
-  if (body.size() > json::max_body)
+  if (text.size() > json::max_body)
     return client_error{"too_large", "body is over 64 KiB"};
   boost::system::error_code ec;
   std::string_view meta_in = meta_json.empty() ? std::string_view{"{}"} : meta_json;
@@ -105,10 +114,7 @@ std::variant<std::string, client_error> checked_send(const std::string& id,
   auto meta_text = bj::serialize(meta);
   if (meta_text.size() > json::max_meta)
     return client_error{"too_large", "meta is over 4 KiB"};
-  auto frame = send(id, to, body, meta_text);
-  if (frame.size() > json::max_frame)
-    return client_error{"too_large", "the escaped message is over 128 KiB"};
-  return frame;
+  return meta_text;
 }
 
 std::string confirm(delivery_status status, const std::string& from, const std::string& id,
@@ -134,6 +140,24 @@ std::string key(const std::string& id, const std::string& user) {
 
 std::string ping(const std::string& id) {
   return frame_text{"ping"}.str("id", id).done();
+}
+
+std::string group_create(const std::string& id, const std::string& name,
+                         const std::vector<std::string>& members) {
+  return frame_text{"group_create"}.str("id", id).str("name", name).strings("members", members).done();
+}
+
+std::string group_change(const char* op, const std::string& id, const std::string& group,
+                         const std::vector<std::string>& users) {
+  return frame_text{op}.str("id", id).str("group", group).strings("users", users).done();
+}
+
+std::string group_leave(const std::string& id, const std::string& group) {
+  return frame_text{"group_leave"}.str("id", id).str("group", group).done();
+}
+
+std::string group_info(const std::string& id, const std::string& group) {
+  return frame_text{"group_info"}.str("id", id).str("group", group).done();
 }
 
 // -- server -> client ------------------------------------------------------------------
@@ -227,6 +251,16 @@ server_frame decode_ok(const bj::object& obj) {
     if (!raw)
       return unknown{"ok with a key that is not base64"};
     o.key = std::move(*raw);
+  }
+  if (has_string(obj, "group")) {
+    o.has_group = true;
+    o.group.group = text_of(obj, "group");
+    o.group.name = text_of(obj, "name");
+    o.group.owner = text_of(obj, "owner");
+    if (auto* members = obj.if_contains("members"); members && members->is_array())
+      for (const auto& m : members->get_array())
+        if (m.is_string())
+          o.group.members.emplace_back(m.get_string());
   }
   return o;
 }

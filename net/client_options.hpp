@@ -6,11 +6,13 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "net/client_events.hpp"
 #include "net/client_identity.hpp"
+#include "net/client_keyring.hpp"
 #include "net/client_reconnect.hpp"
 
 namespace parley {
@@ -32,6 +34,9 @@ struct client_options {
   std::string device;
   /// How many recent messages and receipts are remembered to drop repeats.
   size_t dedup_capacity = 20'000;
+  /// Peers' pinned identity keys (trust on first use); null keeps them in memory for
+  /// the life of the client.
+  std::shared_ptr<key_store> pinned_keys;
 };
 
 /// The application's callbacks. All run on the client's io thread (or the strand of
@@ -43,10 +48,13 @@ struct client_callbacks {
   std::function<void(const std::string& reason)> on_disconnected;
   /// The message `id` is durable at the server; `ts` is its server time.
   std::function<void(const std::string& id, int64_t ts)> on_ack;
+  /// A message, decrypted; one that could not be says so in `e2e_error`.
   std::function<void(const incoming_message&)> on_message;
   std::function<void(const receipt_info&)> on_receipt;
   /// Changes of users given to subscribe().
   std::function<void(const presence_info&)> on_presence;
+  /// A peer's identity key is not the pinned one: reported once per new key.
+  std::function<void(const key_change&)> on_key_changed;
   /// A refused send or subscribe (`id` is its id), or a session-wide error (empty id).
   std::function<void(const std::string& id, const std::string& code,
                      const std::string& message)>

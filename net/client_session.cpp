@@ -20,8 +20,13 @@ client_session::client_session(client_executor ex, client_options options)
     login_timer_(ex),
     heartbeat_timer_(ex),
     resend_timer_(ex),
+    upload_timer_(ex),
+    lookup_retry_timer_(ex),
     messages_seen_(options_.dedup_capacity),
-    receipts_seen_(options_.dedup_capacity) {
+    receipts_seen_(options_.dedup_capacity),
+    own_keys_(options_.keys) {
+  if (!options_.pinned_keys)
+    options_.pinned_keys = std::make_shared<memory_key_store>();
 }
 
 client_session::~client_session() {
@@ -31,10 +36,13 @@ client_session::~client_session() {
 
 // -- lifecycle ---------------------------------------------------------------------------
 
-void client_session::start(client_callbacks callbacks) {
+void client_session::start(client_callbacks callbacks,
+                           std::map<std::string, std::string> pinned) {
   if (phase_ != phase::idle)
     return;
   callbacks_ = std::move(callbacks);
+  keys_.load(std::move(pinned));
+  keys_.pin_own(options_.user, options_.keys.public_key);
   connect_next();
 }
 
@@ -46,6 +54,8 @@ void client_session::stop(std::function<void()> done) {
   login_timer_.cancel();
   heartbeat_timer_.cancel();
   resend_timer_.cancel();
+  upload_timer_.cancel();
+  lookup_retry_timer_.cancel();
   if (conn_)
     conn_->close(ws::status::normal);  // on_closed finishes the stop
   else
@@ -193,8 +203,10 @@ void client_session::on_welcome(client_wire::welcome& w) {
   plan_.connected(conn_url_, w.info.nodes);
   SPDLOG_LOGGER_INFO(logs::net(), "event=client_connected user={} node={} url={} token_login={}",
                      options_.user, w.info.node, conn_url_, token_login_);
+  forget_peers();
   notify(callbacks_.on_connected, w.info);
   write_waiting();
+  start_uploads();
   ping_pending_ = false;
   if (options_.heartbeat.count() > 0)
     arm_heartbeat();
@@ -226,6 +238,8 @@ void client_session::halt(const std::string& code, const std::string& message) {
   login_timer_.cancel();
   heartbeat_timer_.cancel();
   resend_timer_.cancel();
+  upload_timer_.cancel();
+  lookup_retry_timer_.cancel();
   if (conn_)
     conn_->close(ws::status::normal);
   notify(callbacks_.on_error, std::string{}, code, message);

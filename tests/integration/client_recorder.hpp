@@ -17,7 +17,7 @@ namespace parley::testing {
 
 // Everything a client's callbacks report, one line each in arrival order: "connected",
 // "disconnected <why>", "ack <id>", "delivered <id>", "read <id>", "msg <id>",
-// "presence <user> online|offline", "error <code> <id>".
+// "presence <user> online|offline", "error <code> <id>", "key_changed <user>".
 class recorder {
 public:
   void attach(client& c) {
@@ -34,12 +34,28 @@ public:
     c.on_error([this](const std::string& id, const std::string& code, const std::string&) {
       add("error " + code + " " + id);
     });
+    c.on_key_changed([this](const key_change& k) {
+      {
+        std::lock_guard<std::mutex> guard{mutex_};
+        key_changes_.push_back(k);
+      }
+      add("key_changed " + k.user);
+    });
   }
 
   /// Waits until `n` lines start with `prefix`; false on timeout.
   bool wait_for(const std::string& prefix, size_t n = 1, std::chrono::milliseconds timeout = std::chrono::seconds{10}) {
     std::unique_lock<std::mutex> lock{mutex_};
     return changed_.wait_for(lock, timeout, [&] { return matching(prefix).size() >= n; });
+  }
+
+  /// Waits until a line starts with `first` or with `second`; false on timeout.
+  bool wait_for_either(const std::string& first, const std::string& second,
+                       std::chrono::milliseconds timeout = std::chrono::seconds{10}) {
+    std::unique_lock<std::mutex> lock{mutex_};
+    return changed_.wait_for(lock, timeout, [&] {
+      return !matching(first).empty() || !matching(second).empty();
+    });
   }
 
   /// The lines starting with `prefix`, in order.
@@ -51,6 +67,11 @@ public:
   std::vector<incoming_message> messages() {
     std::lock_guard<std::mutex> guard{mutex_};
     return messages_;
+  }
+
+  std::vector<key_change> key_changes() {
+    std::lock_guard<std::mutex> guard{mutex_};
+    return key_changes_;
   }
 
 private:
@@ -76,6 +97,7 @@ private:
   std::condition_variable changed_;
   std::vector<std::string> lines_;
   std::vector<incoming_message> messages_;
+  std::vector<key_change> key_changes_;
 };
 
 /// "msg <id>" for each id: what a recorder shows for messages received in that order.

@@ -1,13 +1,11 @@
-// parley::client and parley-chat against a real node: login, acks and receipts in order,
-// offline delivery, and surviving a SIGKILLed node with nothing lost or doubled.
+// parley::client against a real node: login, acks and receipts in order, offline
+// delivery, and surviving a SIGKILLed node with nothing lost or doubled.
 
 #include <condition_variable>
 #include <csignal>
-#include <fstream>
 #include <functional>
 #include <future>
 #include <iostream>
-#include <iterator>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -16,10 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include <fcntl.h>
-#include <spawn.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -27,68 +22,15 @@
 #include <gtest/gtest.h>
 
 #include "net/client.hpp"
-#include "tests/integration/client_recorder.hpp"
+#include "tests/integration/client_fixture.hpp"
 #include "tests/support/node_process.hpp"
 #include "tests/support/temp_dir.hpp"
-
-extern char** environ;
 
 namespace parley::testing {
 namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-
-class ClientTest : public ::testing::Test {
-protected:
-  void SetUp() override {
-    node = std::make_unique<node_process>(node_process::options{"n1", dir / "n1", {}});
-  }
-
-  void TearDown() override {
-    clients.clear();  // stopped before their node goes
-    if (HasFailure() && node)
-      std::cerr << "---- node log ----\n" << node->log() << "------------------\n";
-  }
-
-  /// A started client for `user` with its recorder; the same user keeps its key pair.
-  std::pair<client*, recorder*> start(const std::string& user,
-                                      const std::function<void(client_options&)>& tweak = {}) {
-    if (keys.count(user) == 0)
-      keys.emplace(user, identity_keys::generate());
-    client_options opts;
-    opts.user = user;
-    opts.keys = keys.at(user);
-    opts.servers = {node->client_url()};
-    if (tweak)
-      tweak(opts);
-    auto entry = std::make_unique<running_client>();
-    entry->c = std::make_unique<client>(std::move(opts));
-    entry->r.attach(*entry->c);
-    EXPECT_FALSE(entry->c->start().has_value());
-    auto result = std::make_pair(entry->c.get(), &entry->r);
-    clients.push_back(std::move(entry));
-    return result;
-  }
-
-  /// Starts `user` and waits for its welcome.
-  std::pair<client*, recorder*> start_online(
-    const std::string& user, const std::function<void(client_options&)>& tweak = {}) {
-    auto [c, r] = start(user, tweak);
-    EXPECT_TRUE(r->wait_for("connected")) << user << " never connected";
-    return {c, r};
-  }
-
-  struct running_client {
-    recorder r;  // outlives the client, whose callbacks write into it
-    std::unique_ptr<client> c;
-  };
-
-  temp_dir dir;
-  std::unique_ptr<node_process> node;
-  std::map<std::string, identity_keys> keys;
-  std::vector<std::unique_ptr<running_client>> clients;
-};
 
 // -- messaging through the library ----------------------------------------------------------
 
@@ -320,127 +262,6 @@ TEST_F(ClientTest, SendThatCannotSucceedIsRefusedLocally) {
                                       "error bad_request " + bad_user,
                                       "error too_large " + too_big}));
   EXPECT_EQ(alice->unacked(), 0u);
-}
-
-// -- parley-chat ------------------------------------------------------------------------------
-
-// One parley-chat process with HOME in the test's directory: stdin is a pipe the test
-// writes, stdout and stderr go to one file.
-class chat_process {
-public:
-  chat_process(const std::filesystem::path& home, const std::string& url,
-               const std::string& user)
-    : out_(home / (user + ".out")) {
-    std::filesystem::create_directories(home);
-    int in[2];
-    EXPECT_EQ(::pipe2(in, O_CLOEXEC), 0);
-    posix_spawn_file_actions_t io;
-    posix_spawn_file_actions_init(&io);
-    posix_spawn_file_actions_adddup2(&io, in[0], STDIN_FILENO);
-    posix_spawn_file_actions_addopen(&io, STDOUT_FILENO, out_.c_str(), O_WRONLY | O_CREAT, 0644);
-    posix_spawn_file_actions_adddup2(&io, STDOUT_FILENO, STDERR_FILENO);
-    std::vector<std::string> args{PARLEY_CHAT_BINARY, "--server", url, "--user", user};
-    std::vector<std::string> env{"HOME=" + home.string()};
-    for (char** e = environ; *e; ++e)
-      if (std::string_view{*e}.substr(0, 5) != "HOME=")
-        env.emplace_back(*e);
-    auto argv = pointers(args);
-    auto envp = pointers(env);
-    EXPECT_EQ(posix_spawn(&pid_, argv[0], &io, nullptr, argv.data(), envp.data()), 0);
-    posix_spawn_file_actions_destroy(&io);
-    ::close(in[0]);
-    stdin_ = in[1];
-  }
-
-  ~chat_process() {
-    close_stdin();
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
-
-  void write_line(const std::string& line) {
-    auto text = line + "\n";
-    EXPECT_EQ(::write(stdin_, text.data(), text.size()), static_cast<ssize_t>(text.size()));
-  }
-
-  void close_stdin() {
-    if (stdin_ >= 0)
-      ::close(stdin_);
-    stdin_ = -1;
-  }
-
-  std::string output() const {
-    std::ifstream in{out_};
-    return {std::istreambuf_iterator<char>{in}, {}};
-  }
-
-  bool wait_output(const std::string& text, milliseconds timeout = seconds{10}) const {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (output().find(text) == std::string::npos) {
-      if (std::chrono::steady_clock::now() > deadline)
-        return false;
-      std::this_thread::sleep_for(milliseconds{20});
-    }
-    return true;
-  }
-
-  /// The exit code, or -1 if it did not exit in time (the destructor kills it).
-  int wait_exit(milliseconds timeout) {
-    for (auto end = std::chrono::steady_clock::now() + timeout;
-         std::chrono::steady_clock::now() < end;
-         std::this_thread::sleep_for(milliseconds{20})) {
-      int status = 0;
-      if (pid_ > 0 && ::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-      }
-    }
-    return -1;
-  }
-
-private:
-  static std::vector<char*> pointers(std::vector<std::string>& strings) {
-    std::vector<char*> out;
-    for (auto& s : strings)
-      out.push_back(s.data());
-    out.push_back(nullptr);
-    return out;
-  }
-
-  std::filesystem::path out_;
-  pid_t pid_ = -1;
-  int stdin_ = -1;
-};
-
-TEST_F(ClientTest, ChatShowsMessagesAndReceipts) {
-  auto home = dir / "home";
-  chat_process bob{home, node->client_url(), "bob"};
-  ASSERT_TRUE(bob.wait_output("* connected")) << bob.output();
-  chat_process alice{home, node->client_url(), "alice"};
-  alice.write_line("/to bob");
-  alice.write_line("hello from alice");
-  ASSERT_TRUE(bob.wait_output("alice: hello from alice")) << bob.output();
-  ASSERT_TRUE(alice.wait_output("✓✓ delivered")) << alice.output();
-  bob.write_line("/to alice");  // marks the waiting message read
-  EXPECT_TRUE(alice.wait_output("✓✓ read")) << alice.output();
-  EXPECT_NE(alice.output().find("✓ sent"), std::string::npos);
-
-  alice.close_stdin();
-  bob.close_stdin();
-  EXPECT_EQ(alice.wait_exit(seconds{12}), 0);
-  EXPECT_EQ(bob.wait_exit(seconds{12}), 0);
-  struct stat st{};
-  ASSERT_EQ(::stat((home / ".parley" / "alice.key").c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0600u);
-  EXPECT_EQ(st.st_size, 64);
-}
-
-TEST_F(ClientTest, ChatRejectsBadFlagsWithExitTwo) {
-  chat_process chat{dir / "bad", "not-a-url", "bob"};
-  EXPECT_EQ(chat.wait_exit(seconds{5}), 2);
-  EXPECT_EQ(chat.output(), "parley-chat: --server: 'not-a-url' is not a ws://HOST:PORT/PATH URL\n");
 }
 
 } // namespace

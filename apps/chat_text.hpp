@@ -1,0 +1,22 @@
+#pragma once
+
+// How parley-chat shows and reads things: times as a messenger shows them, file types,
+// lists of users.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace parley::chat {
+
+std::string format_time(int64_t ms, const char* format);
+/// "14:03:22" today, "yesterday 14:03", or the date for anything older.
+std::string last_seen_text(int64_t ms);
+/// The media type of a file, by its extension; application/octet-stream if unknown.
+std::string mime_of(const std::string& path);
+/// "a,b, c" -> {"a","b","c"}
+std::vector<std::string> split_users(const std::string& text);
+/// "#g-1" and "g-1" -> "g-1"
+std::string without_hash(const std::string& group);
+
+} // namespace parley::chat

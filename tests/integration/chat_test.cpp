@@ -1,0 +1,136 @@
+// parley-chat against a real node: a conversation with receipts, key pinning across
+// runs with its warning and /trust, groups and encrypted images, and its flags.
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <regex>
+#include <string>
+
+#include <sys/stat.h>
+
+#include "tests/integration/chat_process.hpp"
+#include "tests/integration/client_fixture.hpp"
+
+namespace parley::testing {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+class ChatTest : public ClientTest {};
+
+TEST_F(ChatTest, ShowsMessagesAndReceipts) {
+  auto home = dir / "home";
+  chat_process bob{home, node->client_url(), "bob"};
+  ASSERT_TRUE(bob.wait_output("* connected")) << bob.output();
+  chat_process alice{home, node->client_url(), "alice"};
+  alice.write_line("/to bob");
+  alice.write_line("hello from alice");
+  ASSERT_TRUE(bob.wait_output("alice: hello from alice")) << bob.output();
+  ASSERT_TRUE(alice.wait_output("✓✓ delivered")) << alice.output();
+  bob.write_line("/to alice");  // marks the waiting message read
+  EXPECT_TRUE(alice.wait_output("✓✓ read")) << alice.output();
+  EXPECT_NE(alice.output().find("✓ sent"), std::string::npos);
+
+  alice.close_stdin();
+  bob.close_stdin();
+  EXPECT_EQ(alice.wait_exit(seconds{12}), 0);
+  EXPECT_EQ(bob.wait_exit(seconds{12}), 0);
+  struct stat st{};
+  ASSERT_EQ(::stat((home / ".parley" / "alice.key").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(st.st_size, 64);
+}
+
+// bob reinstalls (a new key file) and the node lost its data: alice's parley-chat remembers
+// bob's old key in its pins file, warns with both fingerprints, refuses to send until
+// /trust bob, and then goes on.
+TEST_F(ChatTest, WarnsOfAChangedKeyAndSendsOnlyAfterTrust) {
+  auto home = dir / "home";
+  {
+    chat_process bob{home, node->client_url(), "bob"};
+    ASSERT_TRUE(bob.wait_output("* connected")) << bob.output();
+    chat_process alice{home, node->client_url(), "alice"};
+    alice.write_line("/to bob");
+    alice.write_line("first");
+    ASSERT_TRUE(bob.wait_output("alice: first")) << bob.output();
+    alice.close_stdin();
+    bob.close_stdin();
+    ASSERT_EQ(alice.wait_exit(seconds{12}), 0);
+    ASSERT_EQ(bob.wait_exit(seconds{12}), 0);
+  }
+  ASSERT_TRUE(std::filesystem::exists(home / ".parley" / "alice.pins"));
+  std::filesystem::remove(home / ".parley" / "bob.key");
+  std::filesystem::rename(home / "bob.out", home / "bob-first.out");
+  std::filesystem::rename(home / "alice.out", home / "alice-first.out");
+  node->kill9();
+  node = std::make_unique<node_process>(node_process::options{"n2", dir / "n2", {}});
+
+  chat_process bob{home, node->client_url(), "bob"};
+  ASSERT_TRUE(bob.wait_output("* connected")) << bob.output();
+  chat_process alice{home, node->client_url(), "alice"};
+  alice.write_line("/to bob");
+  alice.write_line("are you still you?");
+  ASSERT_TRUE(alice.wait_output("WARNING: bob's identity key changed")) << alice.output();
+  ASSERT_TRUE(alice.wait_output("! key_changed")) << alice.output();
+  EXPECT_NE(alice.output().find("pinned: "), std::string::npos);
+  EXPECT_NE(alice.output().find("now:    "), std::string::npos);
+  alice.write_line("/trust bob");
+  ASSERT_TRUE(alice.wait_output("* trusting bob's new key")) << alice.output();
+  alice.write_line("after trust");
+  ASSERT_TRUE(bob.wait_output("alice: after trust")) << bob.output();
+  EXPECT_EQ(bob.output().find("are you still you?"), std::string::npos);
+}
+
+// Needs the node's group chats (PROTOCOL.md section 3); skips without them.
+TEST_F(ChatTest, TalksInAGroup) {
+  auto home = dir / "home";
+  chat_process bob{home, node->client_url(), "bob"};
+  chat_process carol{home, node->client_url(), "carol"};
+  ASSERT_TRUE(bob.wait_output("* connected")) << bob.output();
+  ASSERT_TRUE(carol.wait_output("* connected")) << carol.output();
+  chat_process alice{home, node->client_url(), "alice"};
+  alice.write_line("/group create friends bob, carol");
+  ASSERT_TRUE(alice.wait_output_any({"* created friends as #", "! "}))
+    << alice.output();
+  std::smatch created;
+  auto out = alice.output();
+  ASSERT_TRUE(std::regex_search(out, created, std::regex{"created friends as #(\\S+);"}))
+    << out;
+  auto gid = created[1].str();
+  alice.write_line("/to #" + gid);
+  alice.write_line("hello friends");
+  EXPECT_TRUE(bob.wait_output("#" + gid + " alice: hello friends")) << bob.output();
+  EXPECT_TRUE(carol.wait_output("#" + gid + " alice: hello friends")) << carol.output();
+  EXPECT_TRUE(alice.wait_output("(bob in #" + gid + ")")) << alice.output();
+  EXPECT_TRUE(alice.wait_output("(carol in #" + gid + ")")) << alice.output();
+}
+
+// Needs the node's media store (PROTOCOL.md section 5); skips without it.
+TEST_F(ChatTest, SendsAnImageThatIsSavedInDownloads) {
+  auto home = dir / "home";
+  std::filesystem::create_directories(home);
+  std::string image = "\x89PNG\r\n\x1a\n" + std::string(3000, '\x42');
+  std::ofstream{home / "cat.png", std::ios::binary} << image;
+  chat_process bob{home, node->client_url(), "bob"};
+  ASSERT_TRUE(bob.wait_output("* connected")) << bob.output();
+  chat_process alice{home, node->client_url(), "alice"};
+  alice.write_line("/to bob");
+  alice.write_line("/image " + (home / "cat.png").string());
+  ASSERT_TRUE(alice.wait_output_any({"✓ sent", "! "})) << alice.output();
+  ASSERT_NE(alice.output().find("✓ sent"), std::string::npos) << alice.output();
+  ASSERT_TRUE(bob.wait_output("* saved a file from alice to ")) << bob.output();
+  auto saved = home / ".parley" / "downloads" / "bob" / "cat.png";
+  std::ifstream in{saved, std::ios::binary};
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>{in}, {}), image);
+}
+
+TEST_F(ChatTest, RejectsBadFlagsWithExitTwo) {
+  chat_process chat{dir / "bad", "not-a-url", "bob"};
+  EXPECT_EQ(chat.wait_exit(seconds{5}), 2);
+  EXPECT_EQ(chat.output(), "parley-chat: --server: 'not-a-url' is not a ws://HOST:PORT/PATH URL\n");
+}
+
+} // namespace
+} // namespace parley::testing
