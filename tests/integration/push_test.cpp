@@ -116,6 +116,29 @@ TEST_F(PushTest, AnOfflineUserGetsAPostWithTheRightFieldsAndNoBody) {
   EXPECT_EQ(metric_reaching("parley_push_sent_total", 1), 1);
 }
 
+TEST_F(PushTest, AGroupMessageNamesItsGroupInTheNotice) {
+  http_receiver receiver;
+  start_node(receiver.url());
+  register_offline("bob");
+  auto alice = login("alice");
+  alice->send_json({{"op", "group_create"}, {"id", "c1"}, {"name", "trip"},
+                    {"members", bj::array{"bob"}}});
+  auto created = alice->recv_op("ok");
+  ASSERT_TRUE(created);
+  std::string gid{(*created)["group"].as_string()};
+  alice->send_json({{"op", "send"}, {"id", "g1"}, {"group", gid}, {"body", "the secret plan"}});
+  ASSERT_TRUE(alice->recv_op("ack"));
+  auto got = receiver.wait_for(1, 5s);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].body.find("secret"), std::string::npos) << got[0].body;
+  auto notice = bj::parse(got[0].body).as_object();
+  EXPECT_EQ(notice["user"], "bob");
+  EXPECT_EQ(notice["from"], "alice");
+  EXPECT_EQ(notice["group"], gid.c_str());
+  // The sender is online and gets no copy of a group message: nothing for alice.
+  EXPECT_EQ(receiver.wait_for(2, 500ms).size(), 1u);
+}
+
 TEST_F(PushTest, SeveralMessagesWithinTenSecondsGiveOnePostAndTheNextOneIsCurrent) {
   http_receiver receiver;
   start_node(receiver.url());
