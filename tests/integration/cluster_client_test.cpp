@@ -2,11 +2,13 @@
 // SIGKILLed, it reconnects to another node of its last `welcome`, and nothing acked is
 // lost, doubled or reordered.
 
+#include <future>
 #include <memory>
 
 #include "net/client.hpp"
 #include "tests/integration/client_recorder.hpp"
 #include "tests/integration/cluster_fixture.hpp"
+#include "tests/integration/plaintext_checks.hpp"
 
 namespace parley::testing {
 namespace {
@@ -68,6 +70,45 @@ TEST_F(ClusterClientTest, ClientsOfAKilledNodeCarryOnElsewhere) {
   EXPECT_EQ(b->lines("msg "), msg_lines(sent));
   EXPECT_EQ(alice->unacked(), 0u);
   EXPECT_EQ(a->lines("disconnected").size(), 0u);  // alice's node stayed up
+}
+
+// What waits for offline users is spread over the nodes (mailbox copies, the group's
+// record, media owners): no node's data dir holds a body or a file in clear.
+TEST_F(ClusterClientTest, NoNodeStoresPlaintextOfMessagesGroupsOrFiles) {
+  start_on(1, "bob");
+  start_on(2, "carol");
+  clients.clear();  // both registered and offline: everything waits on disk
+  auto [alice, a] = start_on(0, "alice");
+
+  std::promise<reply<group_info>> created;
+  alice->group_create("plans", {"bob", "carol"},
+                      [&](const reply<group_info>& r) { created.set_value(r); });
+  auto future = created.get_future();
+  ASSERT_EQ(future.wait_for(seconds{10}), std::future_status::ready);
+  auto answer = future.get();
+  ASSERT_TRUE(std::holds_alternative<group_info>(answer));
+  auto gid = std::get<group_info>(answer).group;
+
+  auto direct = canary("direct");
+  auto grouped = canary("group");
+  std::string file;
+  for (int i = 0; i < 100; ++i)
+    file += canary("file");
+  std::vector<std::string> ids{alice->send("bob", direct), alice->send_group(gid, grouped),
+                               alice->send_file("carol", file, "image/png", "cat.png")};
+  for (const auto& id : ids)
+    ASSERT_TRUE(a->wait_for("ack " + id, 1, seconds{15})) << id;
+
+  int nodes_with_ids = 0;
+  for (int i = 0; i < node_count; ++i) {
+    auto data = dir / ("n" + std::to_string(i + 1));
+    EXPECT_EQ(files_holding(data, direct), 0) << "n" << i + 1 << " stores a body in clear";
+    EXPECT_EQ(files_holding(data, grouped), 0) << "n" << i + 1 << " stores a group body in clear";
+    EXPECT_EQ(files_holding(data, file.substr(0, 40)), 0) << "n" << i + 1 << " stores a file in clear";
+    nodes_with_ids += files_holding(data, ids[0]) > 0 ? 1 : 0;
+  }
+  // The messages are there, as ciphertext, on both of bob's nodes.
+  EXPECT_EQ(nodes_with_ids, 2);
 }
 
 } // namespace
