@@ -55,7 +55,8 @@ TEST(ClusterTlsTest, OnlyNodesOfTheClusterCaJoin) {
   ASSERT_TRUE(wait_until_seen(n2, {"n1", "n2"})) << n2.log();
   // Both outsiders retry every second; give them several tries.
   std::this_thread::sleep_for(std::chrono::seconds{3});
-  EXPECT_EQ(members_seen_by(n1), (std::set<std::string>{"n1", "n2"}));
+  EXPECT_EQ(members_seen_by(n1), (std::set<std::string>{"n1", "n2"}))
+    << "---- n1 ----\n" << n1.log() << "---- n2 ----\n" << n2.log();
   EXPECT_EQ(members_seen_by(foreign), (std::set<std::string>{"n8"}));
   EXPECT_EQ(members_seen_by(plain), (std::set<std::string>{"n9"}));
   // Not one join reached n1: it logs every member it admits.
