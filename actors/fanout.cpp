@@ -43,8 +43,10 @@ caf::result<int64_t> deliver_many(self_ptr self, const std::vector<std::string>&
         one_done();
       },
       [self, failure, one_done, user](caf::error& err) {
-        // A member whose account is gone has no mailbox to fill.
-        if (code_of(err) != errc::unknown_user && !*failure) {
+        // Every member was a registered user when added and accounts are never deleted:
+        // a mailbox that does not know its owner yet (a node that lost its data, before
+        // the user's record came back) did not commit, and the send must not be acked.
+        if (!*failure) {
           SPDLOG_LOGGER_DEBUG(logs::mailbox(), "event=fanout_failed user={} err={}", user,
                               self->system().render(err));
           *failure = caf::make_error(errc::unavailable, "a member's mailbox did not commit");

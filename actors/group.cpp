@@ -1,7 +1,9 @@
 #include "actors/group.hpp"
 
 #include <algorithm>
+#include <deque>
 #include <map>
+#include <unordered_map>
 #include <memory>
 
 #include <caf/actor_system.hpp>
@@ -22,8 +24,20 @@ constexpr auto idle_check = std::chrono::seconds{15};
 const caf::duration directory_timeout{std::chrono::seconds{10}};
 // A batch for a thousand members commits in one go on a busy node, with replicas.
 const caf::duration fanout_timeout{std::chrono::seconds{10}};
+constexpr size_t sends_remembered = 4096;
+constexpr int64_t send_dedup_ms = 24LL * 3600 * 1000;
+// A group send becomes a write in every member's mailbox: a sender may not pile them up.
+constexpr size_t max_sends_in_flight = 64;
 
 } // namespace
+
+// A group message as first sent: a resend goes to the same members with the same time,
+// so it neither reaches members added since nor gets a second time at members that
+// missed the first try.
+struct first_send {
+  int64_t ts;
+  std::shared_ptr<const std::vector<std::string>> members;
+};
 
 struct group_state {
   static inline const char* name = "group";
@@ -33,6 +47,12 @@ struct group_state {
   node_metrics* metrics = nullptr;
   group_record record;  // version 0: the group does not exist
   snapshot_cache placement;
+  // Recent sends by "<sender>\n<id>", oldest first in `send_order`. Memory only: after
+  // a restart or failover the members' mailboxes still drop repeats.
+  std::unordered_map<std::string, first_send> sends;
+  std::deque<std::string> send_order;
+  std::shared_ptr<const std::vector<std::string>> members_now;  // shared by `sends`
+  size_t in_flight = 0;
   caf::actor_clock::time_point last_used;
 };
 
@@ -150,8 +170,23 @@ caf::result<group_record> add(self_ptr self, const std::string& user,
                                               + std::to_string(st.settings.max_members)
                                               + " members");
   auto promise = self->make_response_promise<group_record>();
-  check_users(self, users, promise, [self, promise, users]() mutable {
-    auto& rec = self->state.record;
+  check_users(self, users, promise, [self, promise, user, users]() mutable {
+    auto& st = self->state;
+    auto& rec = st.record;
+    // Other changes may have landed while the directories answered.
+    if (rec.owner != user) {
+      promise.deliver(caf::make_error(errc::forbidden, "only the owner adds members"));
+      return;
+    }
+    size_t joining = 0;
+    for (const auto& u : users)
+      joining += is_member(rec, u) ? 0 : 1;
+    if (rec.members.size() + joining > st.settings.max_members) {
+      promise.deliver(caf::make_error(errc::too_large, "a group holds at most "
+                                                         + std::to_string(st.settings.max_members)
+                                                         + " members"));
+      return;
+    }
     bool changed = false;
     for (const auto& u : users)
       if (!is_member(rec, u)) {
@@ -205,20 +240,41 @@ caf::result<group_record> leave(self_ptr self, const std::string& user) {
 // grouped by the node serving their mailboxes: one request per node (its fanout actor).
 caf::result<int64_t> send(self_ptr self, mailbox_item& item) {
   auto& st = self->state;
-  if (!is_member(st.record, item.peer))
-    return caf::make_error(errc::not_member, st.gid);
+  if (st.in_flight >= max_sends_in_flight)
+    return caf::make_error(errc::rate_limited, "too many group messages under way");
+  auto key = item.peer + '\n' + item.id;
+  auto known = st.sends.find(key);
+  if (known != st.sends.end() && now_ms() - known->second.ts > send_dedup_ms) {
+    st.sends.erase(known);
+    known = st.sends.end();
+  }
+  if (known == st.sends.end()) {
+    if (!is_member(st.record, item.peer))
+      return caf::make_error(errc::not_member, st.gid);
+    if (!st.members_now || *st.members_now != st.record.members)
+      st.members_now = std::make_shared<const std::vector<std::string>>(st.record.members);
+    if (st.send_order.size() >= sends_remembered) {
+      st.sends.erase(st.send_order.front());
+      st.send_order.pop_front();
+    }
+    known = st.sends.emplace(key, first_send{now_ms(), st.members_now}).first;
+    st.send_order.push_back(key);
+  }
   item.kind = item_kind::message;
   item.group = st.gid;
-  item.ts = now_ms();
+  item.ts = known->second.ts;
+  auto members = known->second.members;
   auto& snap = snapshot(self);
   std::map<std::string, std::vector<std::string>> by_node;
-  for (const auto& m : st.record.members)
+  for (const auto& m : *members)
     if (m != item.peer)
       by_node[snap.primary(m)].push_back(m);
   auto promise = self->make_response_promise<int64_t>();
   auto ts = std::make_shared<int64_t>(item.ts);
   auto failure = std::make_shared<caf::error>();
-  auto one_done = countdown(by_node.size(), [promise, ts, failure]() mutable {
+  ++st.in_flight;
+  auto one_done = countdown(by_node.size(), [self, promise, ts, failure]() mutable {
+    --self->state.in_flight;
     if (*failure)
       promise.deliver(*failure);
     else

@@ -228,10 +228,17 @@ void advance(self_ptr self, const confirm_request& c, int64_t seq, receipt_statu
     send_receipt(self, c.from, c, receipt_status::read);
 }
 
-void confirm(self_ptr self, const confirm_request& c) {
+void confirm(self_ptr self, confirm_request c) {
   auto& st = self->state;
   touch(self);
   auto res = st.queue.confirm(c.from, c.group, c.id, c.status);
+  if (res.what == mailbox_queue::confirm_result::unknown && c.group.empty()) {
+    // A group message confirmed by sender and id alone: its receipt names the group.
+    if (auto group = st.queue.group_of(c.from, c.id)) {
+      c.group = std::move(*group);
+      res = st.queue.confirm(c.from, c.group, c.id, c.status);
+    }
+  }
   if (res.what == mailbox_queue::confirm_result::changed) {
     if (res.before == receipt_status::sent)
       depth_changed(self, -1);
@@ -243,9 +250,10 @@ void confirm(self_ptr self, const confirm_request& c) {
   // Not in memory: an old message, or none at all. The store knows.
   self->request(st.store, local_request, find_atom_v, st.owner, c.from, c.group, c.id)
     .then(
-      [self, c](mailbox_item& found) {
+      [self, c](mailbox_item& found) mutable {
         if (found.seq == 0 || found.status >= c.status)
           return;
+        c.group = found.group;
         self->state.queue.remember(c.from, c.group, c.id, found.seq, c.status);
         advance(self, c, found.seq, found.status, c.status);
       },

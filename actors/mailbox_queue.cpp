@@ -58,6 +58,14 @@ mailbox_queue::confirm_result mailbox_queue::confirm(const std::string& peer,
   return {};
 }
 
+std::optional<std::string> mailbox_queue::group_of(const std::string& peer,
+                                                   const std::string& id) const {
+  for (const auto& [seq, item] : messages_)
+    if (item.id == id && item.peer == peer && !item.group.empty())
+      return item.group;
+  return std::nullopt;
+}
+
 void mailbox_queue::remember(const std::string& peer, const std::string& group,
                              const std::string& id, int64_t seq, receipt_status after) {
   if (after == receipt_status::delivered)

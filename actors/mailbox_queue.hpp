@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -57,6 +58,11 @@ public:
   /// already reached `status`.
   confirm_result confirm(const std::string& peer, const std::string& group,
                          const std::string& id, receipt_status status);
+
+  /// The group of the waiting message (peer, id), or nothing: for a `delivered` or
+  /// `read` that leaves out the group (PROTOCOL.md names a message by sender and id).
+  /// A scan of the waiting messages, done only when the exact key found nothing.
+  std::optional<std::string> group_of(const std::string& peer, const std::string& id) const;
 
   /// Records a message the store found at `before` and that now reached `after`.
   void remember(const std::string& peer, const std::string& group, const std::string& id,

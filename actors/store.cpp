@@ -454,6 +454,8 @@ caf::behavior store(caf::stateful_actor<store_state>* self, store_settings setti
            const std::string& group, const std::string& id) -> caf::result<mailbox_item> {
       flush(self);
       auto found = self->state.mailboxes->find(owner, peer, group, id);
+      if (found && !*found && group.empty())
+        found = self->state.mailboxes->find_any_group(owner, peer, id);
       if (!found)
         return std::move(found.error());
       if (!*found)

@@ -15,7 +15,8 @@
 //   (status_atom, int64_t seq, receipt_status)            message delivered/read: body dropped
 //   (erase_atom, int64_t seq)                             receipt handed over: row deleted
 //   (load_atom, std::string owner)                      -> mailbox_snapshot
-//   (find_atom, owner, peer, group, id)                 -> mailbox_item (seq 0: none)
+//   (find_atom, owner, peer, group, id)                 -> mailbox_item (seq 0: none);
+//       an empty group finds a group message too when no one-to-one one matches
 //   (put_user_atom, user_record)                        -> (empty) once committed
 //   (touch_atom, std::string user, int64_t last_seen)     raise last_seen
 //   (load_users_atom)                                   -> std::vector<user_record>

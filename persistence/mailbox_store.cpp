@@ -48,6 +48,8 @@ caf::expected<mailbox_store> mailbox_store::open(sqlite_db& db) {
     {&s.insert_receipt_, rows::insert_receipt},
     {&s.find_, "SELECT " + msg_cols + " FROM messages WHERE owner = ?1 AND peer = ?2 AND "
                                       "grp = ?3 AND msg_id = ?4"},
+    {&s.find_any_group_, "SELECT " + msg_cols + " FROM messages WHERE owner = ?1 AND peer = ?2 "
+                                                "AND msg_id = ?3 ORDER BY grp LIMIT 1"},
     {&s.set_status_, "UPDATE messages SET status = ?2, body = NULL, meta = NULL WHERE seq = ?1"},
     {&s.erase_receipt_, "DELETE FROM receipts WHERE seq = ?1"},
     {&s.load_messages_, "SELECT " + msg_cols + " FROM messages WHERE owner = ?1 AND status < 2"},
@@ -138,6 +140,21 @@ caf::expected<mailbox_store::loaded_mailbox> mailbox_store::load(const std::stri
   if (auto err = read_rows(load_receipts_, out.waiting, nullptr, 1))
     return err;
   return out;
+}
+
+caf::expected<std::optional<mailbox_row>>
+mailbox_store::find_any_group(const std::string& owner, const std::string& peer,
+                              const std::string& msg_id) {
+  find_any_group_.reset();
+  find_any_group_.bind(1, owner).bind(2, peer).bind(3, msg_id);
+  auto found = find_any_group_.step();
+  if (!found)
+    return std::move(found.error());
+  std::optional<mailbox_row> row;
+  if (*found)
+    row = rows::read(find_any_group_, 0);
+  find_any_group_.reset();
+  return row;
 }
 
 caf::expected<std::optional<mailbox_row>> mailbox_store::find(const std::string& owner,

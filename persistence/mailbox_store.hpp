@@ -51,6 +51,11 @@ public:
                                                  const std::string& peer,
                                                  const std::string& group,
                                                  const std::string& msg_id);
+  /// The message (peer, msg_id) in any of the owner's conversations, one-to-one first:
+  /// for a `delivered` or `read` that does not name the message's group.
+  caf::expected<std::optional<mailbox_row>> find_any_group(const std::string& owner,
+                                                           const std::string& peer,
+                                                           const std::string& msg_id);
 
   /// Deletes message tombstones older than `dedup_cutoff`, and messages and receipts
   /// older than `expiry_cutoff`, examining at most `max_rows` messages. Returns the rows
@@ -69,6 +74,7 @@ private:
   sqlite_statement insert_message_;
   sqlite_statement insert_receipt_;
   sqlite_statement find_;
+  sqlite_statement find_any_group_;
   sqlite_statement set_status_;
   sqlite_statement erase_receipt_;
   sqlite_statement load_messages_;

@@ -96,6 +96,32 @@ TEST_F(GroupTest, GroupMessageReachesEveryMemberAndEachMemberReceiptReachesTheSe
   EXPECT_EQ(carol_statuses, (std::vector<std::string>{"delivered", "read"}));
 }
 
+// PROTOCOL.md names a message by sender and id: a member's client that leaves `group`
+// out of its confirmation still confirms the group message, and the receipt names it.
+TEST_F(GroupTest, ConfirmationWithoutTheGroupStillReachesTheSender) {
+  auto alice = login("alice");
+  auto bob = login("bob");
+  auto gid = create_group(*alice, "plain client", {"bob"});
+  alice->send_json(group_send("p1", gid, "hi"));
+  ASSERT_TRUE(alice->recv_op("ack"));
+  ASSERT_TRUE(bob->recv_op("msg"));
+  bob->send_json({{"op", "delivered"}, {"from", "alice"}, {"id", "p1"}});
+  auto delivered = alice->recv_op("receipt");
+  ASSERT_TRUE(delivered);
+  EXPECT_EQ((*delivered)["group"], gid.c_str());
+  EXPECT_EQ((*delivered)["to"], "bob");
+  // The read comes after the message left the waiting queue: found in the store.
+  bob->send_json({{"op", "read"}, {"from", "alice"}, {"id", "p1"}});
+  auto read = alice->recv_op("receipt");
+  ASSERT_TRUE(read);
+  EXPECT_EQ((*read)["status"], "read");
+  EXPECT_EQ((*read)["group"], gid.c_str());
+  // Confirmed: not pushed again at the next login.
+  bob.reset();
+  bob = login("bob");
+  EXPECT_FALSE(bob->recv_op("msg", milliseconds{500}));
+}
+
 TEST_F(GroupTest, OfflineMembersGetGroupMessagesAtLogin) {
   auto alice = login("alice");
   login("bob").reset();
@@ -198,6 +224,25 @@ TEST_F(GroupTest, ResentGroupMessageKeepsItsAckAndIsDeliveredOnce) {
   ASSERT_TRUE(second);
   EXPECT_EQ((*second)["ts"], (*first)["ts"]);
   expect_messages(*bob, {"x1"});
+}
+
+TEST_F(GroupTest, ResendReachesOnlyTheMembersOfTheFirstSend) {
+  auto alice = login("alice");
+  auto bob = login("bob");
+  auto dave = login("dave");
+  auto gid = create_group(*alice, "resend", {"bob"});
+  alice->send_json(group_send("r1", gid, "first"));
+  auto first = alice->recv_op("ack");
+  ASSERT_TRUE(first);
+  auto added = ask(*alice, {{"op", "group_add"}, {"id", "a1"}, {"group", gid},
+                            {"users", bj::array{"dave"}}});
+  ASSERT_EQ(added["op"], "ok");
+  alice->send_json(group_send("r1", gid, "first"));
+  auto again = alice->recv_op("ack");
+  ASSERT_TRUE(again);
+  EXPECT_EQ((*again)["ts"], (*first)["ts"]);
+  EXPECT_FALSE(dave->recv_op("msg", milliseconds{300}));
+  expect_messages(*bob, {"r1"});
 }
 
 TEST_F(GroupTest, BadGroupRequestsGetClearErrorsAndTheConnectionStays) {
