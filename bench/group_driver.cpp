@@ -17,6 +17,8 @@ constexpr uint32_t max_create_attempts = 5;
 constexpr auto create_retry_pause = std::chrono::milliseconds{200};
 // Group creations in flight: each makes the node check every member's key.
 constexpr uint32_t creates_in_flight = 32;
+// A send answered `unavailable` goes again after this, with its id.
+constexpr auto unavailable_pause = std::chrono::milliseconds{100};
 
 // Arrivals are sized up front: growing the vector mid-window copies it, a pause on the io
 // thread that would show as latency. Past this it still grows.
@@ -230,11 +232,8 @@ bool group_driver::send_in_group(uint32_t g) {
     if (u.busy || !u.client->is_open())
       continue;
     auto& sends = ledger_.sent[n];
-    auto seq = sends.size();
     sends.push_back(group_send{now()});
-    out_.clear();
-    append_group_send(out_, seq, g, slot.gid, sends.back().sent_ns, plan_.body);
-    u.client->send_text(out_);
+    write_send(n, sends.size() - 1);
     u.busy = true;
     ++slot.in_flight;
     ++totals_.sent;
@@ -260,6 +259,27 @@ void group_driver::pace() {
     ++paced_;
   }
   pacer_.wait_for(paced_, t, [this] { pace(); });
+}
+
+// The id carries the first send's time, so a resend's latencies count from the first send.
+void group_driver::write_send(uint32_t n, uint64_t seq) {
+  auto g = n / size_;
+  out_.clear();
+  append_group_send(out_, seq, g, groups_[g].gid, ledger_.sent[n][seq].sent_ns, plan_.body);
+  users_[n].client->send_text(out_);
+}
+
+// `unavailable`: the node could not reach every member's mailbox in time, and the same id
+// may be sent again (PROTOCOL.md section 3); members that have it already get nothing
+// new. The sender stays busy until it is answered otherwise.
+void group_driver::resend_later(uint32_t n, uint64_t seq) {
+  auto timer = std::make_shared<boost::asio::steady_timer>(io_, unavailable_pause);
+  timer->async_wait([this, n, seq, timer](boost::system::error_code ec) {
+    if (ec || closing_ || !users_[n].client->is_open())
+      return;
+    ++totals_.resent;
+    write_send(n, seq);
+  });
 }
 
 group_send* group_driver::send_of(uint32_t n, std::string_view id) {
@@ -341,6 +361,10 @@ void group_driver::on_error(uint32_t n, const server_frame& f) {
   auto* s = send_of(n, f.id);
   if (!s || s->acked || s->refused)
     return;
+  if (f.code == "unavailable") {
+    resend_later(n, static_cast<uint64_t>(s - ledger_.sent[n].data()));
+    return;
+  }
   s->refused = true;
   ++totals_.send_errors;
   answered(n);

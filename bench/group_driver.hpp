@@ -99,6 +99,8 @@ private:
   void on_msg(uint32_t n, const server_frame& f);
   void on_receipt(uint32_t n, const server_frame& f);
   void on_error(uint32_t n, const server_frame& f);
+  void write_send(uint32_t n, uint64_t seq);
+  void resend_later(uint32_t n, uint64_t seq);
   group_send* send_of(uint32_t n, std::string_view id);
   void answered(uint32_t n);
   bool measuring() const { return plan_.measuring.load(std::memory_order_relaxed); }

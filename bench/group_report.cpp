@@ -26,6 +26,15 @@ void setup_lines(std::FILE* out, const group_report& r) {
   count_line(out, "groups created", r.progress.created);
   count_line(out, "groups failed", r.progress.create_failed);
   line(out, "group creation time", "%.2f", r.setup_s, "s");
+  memory_line(out, "groups created", r.mem_groups);
+  // Memory the groups took, per member of a group.
+  if (r.mem_groups && r.mem_logged_in && r.mem_groups->nodes == r.mem_logged_in->nodes
+      && r.progress.created > 0)
+    line(out, "server RSS per group member" + nodes_suffix(r.mem_groups->nodes, r.mem_groups->of),
+         "%.2f",
+         static_cast<double>(r.mem_groups->total.rss_kb - r.mem_logged_in->total.rss_kb)
+           / (static_cast<double>(r.progress.created) * o.group_size),
+         "KiB");
 }
 
 void window_lines(std::FILE* out, const group_report& r) {
@@ -49,6 +58,7 @@ void delivery_lines(std::FILE* out, const group_report& r) {
   count_line(out, "delivered, never acked", d.delivered_unacked);
   count_line(out, "delivered outside the sender's group", d.misdelivered);
   count_line(out, "delivered, never sent by this run", d.unknown);
+  count_line(out, "sends resent after unavailable", t.resent);
   count_line(out, "total receipts", t.receipts);
   count_line(out, "member deliveries without receipt", d.without_receipt);
   for (const auto& sample : d.samples)

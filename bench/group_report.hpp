@@ -4,6 +4,7 @@
 // parley-bench does, then the latency table.
 
 #include <cstdio>
+#include <optional>
 #include <string>
 
 #include "bench/group_driver.hpp"
@@ -25,6 +26,7 @@ struct group_report : server_readings {
   bool traffic = false;  // false: the run stopped before traffic (logins or groups failed)
   group_findings deliveries;
   latency_histogram jitter;
+  std::optional<memory_sum> mem_groups;  // after the groups were created (mem_logged_in: before)
 };
 
 void print_group_report(std::FILE* out, const group_report& r);

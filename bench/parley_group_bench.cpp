@@ -114,6 +114,8 @@ int main(int argc, char** argv) {
                static_cast<unsigned long long>(r.totals.logged_in),
                static_cast<unsigned long long>(r.totals.login_failed), r.login_s);
 
+  r.server_files = sum_open_files(o.server_pids);
+  r.mem_logged_in = nodes_memory(o);
   if (r.totals.logged_in == o.users()) {
     d.create_groups();
     auto setup_start = clock_type::now();
@@ -126,9 +128,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "parley-group-bench: %u groups created, %u failed, in %.2f s\n",
                  r.progress.created, r.progress.create_failed, r.setup_s);
   }
-  r.server_files = sum_open_files(o.server_pids);
+  r.mem_groups = nodes_memory(o);
   if (r.progress.created == o.groups) {
-    r.mem_logged_in = nodes_memory(o);
     r.traffic = true;
     measure_traffic(*plan, d, r);
   } else {
