@@ -88,26 +88,65 @@ std::string token_hello_frame(std::string_view user, std::string_view token) {
   return frame;
 }
 
-void append_send(std::string& out, uint64_t seq, uint32_t to, std::string_view to_name,
-                 int64_t sent_ns, std::string_view body) {
+namespace {
+
+// `{"op":"send","id":"<seq>_<to>_<ns>","<field>":"<target>","body":"<body>"}`
+void append_send_to(std::string& out, uint64_t seq, uint32_t to, int64_t sent_ns,
+                    const char* field, std::string_view target, std::string_view body) {
   out += R"({"op":"send","id":")";
   append_number(out, seq);
   out += '_';
   append_number(out, to);
   out += '_';
   append_number(out, static_cast<uint64_t>(sent_ns));
-  out += R"(","to":")";
-  out += to_name;
+  out += R"(",")";
+  out += field;
+  out += R"(":")";
+  out += target;
   out += R"(","body":")";
   out += body;
   out += R"("})";
 }
 
-void append_delivered(std::string& out, std::string_view from, std::string_view id) {
+} // namespace
+
+void append_send(std::string& out, uint64_t seq, uint32_t to, std::string_view to_name,
+                 int64_t sent_ns, std::string_view body) {
+  append_send_to(out, seq, to, sent_ns, "to", to_name, body);
+}
+
+void append_group_send(std::string& out, uint64_t seq, uint32_t group, std::string_view gid,
+                       int64_t sent_ns, std::string_view body) {
+  append_send_to(out, seq, group, sent_ns, "group", gid, body);
+}
+
+std::string group_create_frame(std::string_view id, std::string_view name,
+                               const std::vector<std::string>& members) {
+  // Ids, names and user ids of the bench need no JSON escaping.
+  std::string frame{R"({"op":"group_create","id":")"};
+  frame += id;
+  frame += R"(","name":")";
+  frame += name;
+  frame += R"(","members":[)";
+  for (size_t i = 0; i < members.size(); ++i) {
+    frame += i == 0 ? "\"" : ",\"";
+    frame += members[i];
+    frame += '"';
+  }
+  frame += "]}";
+  return frame;
+}
+
+void append_delivered(std::string& out, std::string_view from, std::string_view id,
+                      std::string_view group) {
   out += R"({"op":"delivered","from":")";
   out += from;
   out += R"(","id":")";
   out += id;
+  if (!group.empty()) {
+    out += R"(","group":")";
+    out += group;
+  }
   out += R"("})";
 }
 

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace parley::bench {
 
@@ -34,7 +35,18 @@ std::string token_hello_frame(std::string_view user, std::string_view token);
 void append_send(std::string& out, uint64_t seq, uint32_t to, std::string_view to_name,
                  int64_t sent_ns, std::string_view body);
 
-void append_delivered(std::string& out, std::string_view from, std::string_view id);
+/// Appends a group send: the id is "<seq>_<group>_<sent_ns>", the group's number in the
+/// place of a recipient's, so parse_message_id reads it back the same way.
+void append_group_send(std::string& out, uint64_t seq, uint32_t group, std::string_view gid,
+                       int64_t sent_ns, std::string_view body);
+
+/// `{"op":"group_create",...}` with `members` (the creator is added by the node).
+std::string group_create_frame(std::string_view id, std::string_view name,
+                               const std::vector<std::string>& members);
+
+/// Confirms a message; `group` names the group of a group message (empty: none).
+void append_delivered(std::string& out, std::string_view from, std::string_view id,
+                      std::string_view group = {});
 
 struct message_id {
   uint64_t seq = 0;

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/config.hpp"
+#include "bench/flag_parsing.hpp"
 
 namespace parley::bench {
 
@@ -15,19 +15,12 @@ namespace parley::bench {
 /// files (DESIGN.md), and the node under test needs the same number.
 constexpr uint32_t max_users = 19000;
 
-struct options {
-  std::vector<endpoint> servers;   // client ports; user i connects to servers[i % n]
-  std::vector<endpoint> admins;    // admin ports, for /metrics (counters summed over them)
-  std::vector<int> server_pids;    // the nodes' processes, for RSS and CPU (summed); may be empty
+// The nodes under test (server_pids may be empty) and the traffic's shape: flag_parsing.hpp.
+struct options : node_targets, traffic_flags {
   uint32_t users = 100;
-  double rate = 0;                 // total messages per second; 0: flat out
-  double duration_s = 10;
-  double warmup_s = 2;
   uint32_t window = 8;             // flat out: unacked sends per user
   bool idle = false;
-  size_t body_bytes = 32;
   unsigned threads = 1;            // io threads, each with its own share of the users
-  uint32_t login_concurrency = 200;
   double settle_s = 2;             // idle: wait before reading the RSS
   // Failover: this node process (one of server_pids, which then name the servers' nodes in
   // order) is SIGKILLed this many seconds into the measured window; its clients reconnect.
@@ -39,14 +32,10 @@ struct options {
   size_t killed_server() const;
 };
 
-struct parse_result {
-  std::optional<options> opts;
-  std::string error;  // one line for stderr when opts is empty
-  bool help = false;
-};
+using parse_result = parsed_flags<options>;
 
 parse_result parse_options(int argc, char** argv);
 
-const char* usage();
+std::string usage();
 
 } // namespace parley::bench

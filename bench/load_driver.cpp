@@ -24,8 +24,7 @@ size_t expected_arrivals(const options& o) {
 
 load_driver::load_driver(run_plan& plan, uint32_t first, uint32_t count)
   : plan_(plan),
-    work_(io_.get_executor()),
-    pacer_(io_),
+    pacer_(io_, plan.origin_ns),
     users_(count),
     rng_(0x2545F4914F6CDD1DULL ^ (uint64_t{first} << 20)) {
   for (uint32_t i = 0; i < count; ++i) {
@@ -36,30 +35,6 @@ load_driver::load_driver(run_plan& plan, uint32_t first, uint32_t count)
     seen_.reserve(expected_arrivals(plan.opts));
     arrivals_.reserve(expected_arrivals(plan.opts));
   }
-}
-
-load_driver::~load_driver() {
-  stop();
-}
-
-void load_driver::start() {
-  thread_ = std::thread{[this] { io_.run(); }};
-}
-
-void load_driver::stop() {
-  if (!thread_.joinable())
-    return;
-  work_.reset();
-  io_.stop();
-  thread_.join();
-}
-
-template <class F>
-auto load_driver::call(F f) -> std::future<decltype(f())> {
-  auto task = std::make_shared<std::packaged_task<decltype(f())()>>(std::move(f));
-  auto result = task->get_future();
-  boost::asio::post(io_, [task] { (*task)(); });
-  return result;
 }
 
 std::future<window_stats> load_driver::take_window() {
@@ -172,8 +147,7 @@ void load_driver::on_closed(ws_client& c, const close_info& info) {
   auto& u = users_[c.tag()];
   --totals_.open;
   if (!u.logged_in) {
-    ++totals_.login_failed;
-    ++totals_.disconnects[std::string{"before login: "} + info.why];
+    totals_.count_failed_login(info.why);
     --logins_in_flight_;
     start_logins();
     return;
@@ -182,12 +156,8 @@ void load_driver::on_closed(ws_client& c, const close_info& info) {
   // A connection the failover kill cut is planned; so is a failed attempt to reconnect,
   // which on_cut counts and retries.
   bool planned = !closing_ && (!was_online || cut_by_kill(u));
-  if (!info.clean && !planned) {
-    std::string why = info.why;
-    if (info.code != 0)
-      why += " (status " + std::to_string(info.code) + ")";
-    ++totals_.disconnects[why];
-  }
+  if (!info.clean && !planned)
+    totals_.count_disconnect(info.why, info.code);
   if (!closing_ && plan_.opts.failover())
     on_cut(u, was_online);
 }

@@ -23,11 +23,9 @@
 #include <future>
 #include <memory>
 #include <string>
-#include <thread>
 #include <unordered_set>
 #include <vector>
 
-#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -36,6 +34,9 @@
 #include "bench/bench_options.hpp"
 #include "bench/delivery_ledger.hpp"
 #include "bench/failover_stats.hpp"
+#include "bench/io_runner.hpp"
+#include "bench/load_plan.hpp"
+#include "bench/pacer.hpp"
 #include "bench/run_stats.hpp"
 #include "bench/server_frame.hpp"
 #include "bench/ws_client.hpp"
@@ -43,26 +44,20 @@
 namespace parley::bench {
 
 /// What every driver shares, read-only except for the measuring flag and the kill time.
-struct run_plan {
+struct run_plan : load_plan {
   options opts;
-  std::vector<boost::asio::ip::tcp::endpoint> servers;
-  std::vector<std::string> host_headers;  // by server
-  std::vector<std::string> names;  // user ids, by global user number
-  std::string body;
-  int64_t origin_ns = 0;           // send times in ids are relative to this
-  std::atomic<bool> measuring{false};
   std::atomic<int64_t> kill_ns{-1};  // when the failover kill was sent; -1: not yet
 };
 
-class load_driver final : private ws_handler {
+class load_driver final : public io_runner, private ws_handler {
 public:
   /// Drives users [first, first + count) of `plan`.
   load_driver(run_plan& plan, uint32_t first, uint32_t count);
-  ~load_driver();
+  // Stops the io thread before the users it serves go.
+  ~load_driver() { stop(); }
   load_driver(const load_driver&) = delete;
   load_driver& operator=(const load_driver&) = delete;
 
-  void start();
   void log_in_all();
   void start_traffic();
   void stop_traffic();
@@ -71,8 +66,7 @@ public:
   std::future<window_stats> take_window();
   std::future<run_totals> totals();
   std::future<failover_stats> failover();
-  /// Stops the io thread; connections still open are dropped.
-  void stop();
+  // start() and stop() (connections still open are dropped): io_runner.
 
   // -- after stop() ----
   /// Points sent[u] at the records of each user u of this driver.
@@ -130,13 +124,8 @@ private:
   int64_t kill_time() const { return plan_.kill_ns.load(std::memory_order_acquire); }
   int64_t now() const;
 
-  template <class F>
-  auto call(F f) -> std::future<decltype(f())>;
-
   run_plan& plan_;
-  boost::asio::io_context io_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
-  boost::asio::steady_timer pacer_;
+  pacer pacer_;
   std::vector<user> users_;
   // Connections replaced by a reconnect: kept until the end, since their completion
   // handlers may still be queued.
@@ -145,9 +134,7 @@ private:
   uint32_t logins_in_flight_ = 0;
   bool traffic_ = false;
   bool closing_ = false;       // close_all() ran: no new logins
-  int64_t pace_start_ = 0;
   uint64_t paced_ = 0;        // sends issued by the pacer so far
-  double rate_per_ns_ = 0;
   size_t next_sender_ = 0;
   uint64_t rng_;
   uint32_t acks_ = 0;         // first acks so far: the next one's rank
@@ -158,7 +145,6 @@ private:
   window_stats window_;
   run_totals totals_;
   failover_stats failover_;
-  std::thread thread_;
 };
 
 } // namespace parley::bench

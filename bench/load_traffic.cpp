@@ -2,22 +2,11 @@
 
 // The traffic half of load_driver: sends, and what the answers to them are worth.
 
-#include <algorithm>
-#include <chrono>
-
 #include <boost/asio/post.hpp>
 
 #include "bench/bench_frames.hpp"
 
 namespace parley::bench {
-
-namespace {
-
-// The pacer never sleeps less than this: at high rates it sends small bursts instead of
-// waking once per message.
-constexpr int64_t min_pace_gap_ns = 100'000;
-
-} // namespace
 
 // -- traffic --------------------------------------------------------------------------
 
@@ -31,8 +20,7 @@ void load_driver::start_traffic() {
       return;
     }
     double share = static_cast<double>(users_.size()) / plan_.opts.users;
-    rate_per_ns_ = plan_.opts.rate * share * 1e-9;
-    pace_start_ = now();
+    pacer_.start(plan_.opts.rate * share, now());
     paced_ = 0;
     pace();
   });
@@ -41,7 +29,7 @@ void load_driver::start_traffic() {
 void load_driver::stop_traffic() {
   boost::asio::post(io_, [this] {
     traffic_ = false;
-    pacer_.cancel();
+    pacer_.stop();
   });
 }
 
@@ -49,7 +37,7 @@ void load_driver::pace() {
   if (!traffic_)
     return;
   auto t = now();
-  auto due = static_cast<uint64_t>(static_cast<double>(t - pace_start_) * rate_per_ns_);
+  auto due = pacer_.due(t);
   while (paced_ < due) {
     user* sender = nullptr;
     for (size_t tries = 0; tries < users_.size() && !sender; ++tries) {
@@ -62,21 +50,12 @@ void load_driver::pace() {
       paced_ = due;  // nobody can send: the slots are lost, not saved for a burst later
       break;
     }
-    if (measuring()) {
-      auto slot = pace_start_ + static_cast<int64_t>(static_cast<double>(paced_) / rate_per_ns_);
-      window_.pacing_lag.record(t - slot);
-    }
+    if (measuring())
+      window_.pacing_lag.record(t - pacer_.slot_time(paced_));
     send_one(*sender);
     ++paced_;
   }
-  auto next = pace_start_ + static_cast<int64_t>(static_cast<double>(paced_ + 1) / rate_per_ns_);
-  next = std::max(next, t + min_pace_gap_ns);
-  pacer_.expires_at(std::chrono::steady_clock::time_point{
-    std::chrono::nanoseconds{next + plan_.origin_ns}});
-  pacer_.async_wait([this](boost::system::error_code ec) {
-    if (!ec)
-      pace();
-  });
+  pacer_.wait_for(paced_, t, [this] { pace(); });
 }
 
 uint32_t load_driver::pick_recipient(uint32_t sender) {

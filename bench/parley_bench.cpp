@@ -15,7 +15,6 @@
 #include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
-#include <sodium.h>
 #include <unistd.h>
 
 #include "bench/bench_frames.hpp"
@@ -33,11 +32,6 @@ using drivers = std::vector<std::unique_ptr<load_driver>>;
 constexpr auto poll_every = std::chrono::milliseconds{20};
 constexpr auto drain_limit = std::chrono::seconds{10};
 constexpr auto close_limit = std::chrono::seconds{5};
-
-int usage_error(const std::string& line) {
-  std::fprintf(stderr, "parley-bench: %s\n", line.c_str());
-  return 2;
-}
 
 double seconds_since(clock_type::time_point start) {
   return std::chrono::duration<double>(clock_type::now() - start).count();
@@ -65,10 +59,6 @@ bool wait_for(drivers& ds, clock_type::duration limit, Pred done, run_totals& la
       return false;
     std::this_thread::sleep_for(poll_every);
   }
-}
-
-std::optional<memory_sum> memory(const options& o) {
-  return o.server_pids.empty() ? std::nullopt : sum_memory(o.server_pids);
 }
 
 clock_type::duration seconds(double s) {
@@ -103,11 +93,8 @@ void measure_traffic(run_plan& plan, drivers& ds, run_report& r) {
   plan.measuring.store(true);
   probe.measure(true);
   auto t0 = clock_type::now();
-  auto server_cpu0 = cpu_seconds(o.server_pids);
-  auto bench_cpu0 = read_proc_cpu_seconds(::getpid());
-  auto m0_at = clock_type::now();
-  r.metrics_start = scrape_all(o.admins);
-  m0_at += (clock_type::now() - m0_at) / 2;
+  window_reader reader{o, r};
+  reader.open();
 
   if (o.failover()) {
     std::this_thread::sleep_until(t0 + seconds(o.failover_at_s));
@@ -117,15 +104,7 @@ void measure_traffic(run_plan& plan, drivers& ds, run_report& r) {
   plan.measuring.store(false);
   probe.measure(false);
   r.window_s = seconds_since(t0);
-  auto server_cpu1 = cpu_seconds(o.server_pids);
-  auto bench_cpu1 = read_proc_cpu_seconds(::getpid());
-  auto m1_at = clock_type::now();
-  r.metrics_end = scrape_all(o.admins);
-  m1_at += (clock_type::now() - m1_at) / 2;
-  r.metrics_s = std::chrono::duration<double>(m1_at - m0_at).count();
-  r.server_cpu = cpu_between(server_cpu0, server_cpu1);
-  if (bench_cpu0 && bench_cpu1)
-    r.bench_cpu_s = *bench_cpu1 - *bench_cpu0;
+  reader.close();
 
   std::vector<std::future<window_stats>> parts;
   for (auto& d : ds)
@@ -137,8 +116,7 @@ void measure_traffic(run_plan& plan, drivers& ds, run_report& r) {
   std::fprintf(stderr, "parley-bench: measured; draining\n");
   r.drained = wait_for(ds, drain_limit, [](const run_totals& t) { return t.settled(); },
                        r.totals);
-  r.metrics_drained = scrape_all(o.admins);
-  r.mem_after = memory(o);
+  reader.after_drain();
   r.jitter = probe.stop();
   for (auto& d : ds)
     r.failover.merge(d->failover().get());
@@ -155,51 +133,23 @@ delivery_findings check_all(const run_plan& plan, drivers& ds) {
   return check_deliveries(sent, arrivals, plan.names);
 }
 
-// Fills the plan's addresses; an empty return means they are usable.
-std::string resolve_servers(run_plan& plan) {
-  for (const auto& server : plan.opts.servers) {
-    boost::system::error_code ec;
-    auto address = boost::asio::ip::make_address(
-      server.host == "localhost" ? "127.0.0.1" : server.host, ec);
-    if (ec)
-      return "--server: " + server.host + " is not an IP address";
-    plan.servers.emplace_back(address, server.port);
-    plan.host_headers.push_back(server.to_string());
-  }
-  for (int pid : plan.opts.server_pids)
-    if (!read_proc_memory(pid))
-      return "--server-pid: no readable /proc/" + std::to_string(pid) + "/status";
-  return {};
-}
-
 } // namespace
 
 int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   auto parsed = parse_options(argc, argv);
-  if (parsed.help) {
-    std::fputs(usage(), stdout);
-    return 0;
-  }
-  if (!parsed.opts)
-    return usage_error(parsed.error);
-  if (sodium_init() < 0)
-    return usage_error("libsodium cannot initialise (no entropy source?)");
+  if (auto status = begin_tool("parley-bench", parsed, usage()))
+    return *status;
 
   auto plan = std::make_unique<run_plan>();
   plan->opts = *parsed.opts;
   const auto& o = plan->opts;
-  if (auto err = resolve_servers(*plan); !err.empty())
-    return usage_error(err);
-
   run_report r;
   r.opts = o;
   r.run = run_tag(6);
-  for (uint32_t i = 0; i < o.users; ++i)
-    plan->names.push_back(user_name(r.run, i));
-  plan->body.assign(o.body_bytes, 'x');
-  plan->origin_ns = parley::steady_ns();
-  r.mem_before = memory(o);
+  if (auto err = prepare_plan(*plan, o, o.users, o.body_bytes, r.run); !err.empty())
+    return usage_error("parley-bench", err);
+  r.mem_before = nodes_memory(o);
 
   drivers ds;
   for (unsigned t = 0; t < o.threads; ++t) {
@@ -231,11 +181,11 @@ int main(int argc, char** argv) {
     auto cpu1 = cpu_seconds(o.server_pids);
     r.window_s = seconds_since(settle_start);
     r.server_cpu = cpu_between(cpu0, cpu1);
-    r.mem_logged_in = memory(o);
+    r.mem_logged_in = nodes_memory(o);
     r.metrics_end = scrape_all(o.admins);
     r.totals = all_totals(ds);
   } else if (r.totals.logged_in >= 2) {
-    r.mem_logged_in = memory(o);
+    r.mem_logged_in = nodes_memory(o);
     measure_traffic(*plan, ds, r);
   } else {
     std::fprintf(stderr, "parley-bench: fewer than 2 users logged in; no traffic to measure\n");

@@ -13,29 +13,20 @@
 #include "bench/latency_histogram.hpp"
 #include "bench/node_set_probe.hpp"
 #include "bench/run_stats.hpp"
+#include "bench/server_readings.hpp"
 
 namespace parley::bench {
 
-struct run_report {
+// The server side (window_s, memory, CPU, /metrics) comes from server_readings.
+struct run_report : server_readings {
   options opts;
   std::string run;
   double login_s = 0;
-  double window_s = 0;
   window_stats window;
   run_totals totals;   // after the drain
   bool drained = false;
   delivery_findings deliveries;  // every message, checked after the run
   latency_histogram jitter;
-  std::optional<memory_sum> mem_before;     // before any connection
-  std::optional<memory_sum> mem_logged_in;  // all users logged in, before traffic
-  std::optional<memory_sum> mem_after;      // after the run, connections still open
-  std::optional<size_t> server_files;       // the nodes' open files, all logged in
-  metrics_scrape metrics_start;
-  metrics_scrape metrics_end;
-  metrics_scrape metrics_drained;           // after the drain, before closing
-  double metrics_s = 0;                     // time between the start and end scrapes
-  std::optional<cpu_sum> server_cpu;        // over the window
-  std::optional<double> bench_cpu_s;
   // -- failover ----
   std::optional<double> kill_s;             // when the kill was sent, into the window
   double kill_run_s = 0;                    // the same, on the clock of the samples' send times

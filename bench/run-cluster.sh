@@ -4,24 +4,27 @@
 # parley-bench against it with the flags given, and stops every node by its PID. Builds
 # nothing.
 #
-#   bench/run-cluster.sh BUILD_DIR [--failover] [parley-bench flags...]
+#   bench/run-cluster.sh BUILD_DIR [--tool=one|group] [--failover] [bench flags...]
 #   bench/run-cluster.sh build --users=1000 --duration=20
 #   bench/run-cluster.sh build --failover --users=1000 --rate=1000 --duration=20
+#   bench/run-cluster.sh build --tool=group --group-size=1000 --groups=3 --duration=15
+#
+# --tool=group runs parley-group-bench instead of parley-bench (one-to-one, the default);
+# it has no failover mode.
 #
 # PARLEY_BENCH_KEEP=1 keeps the temporary directory (data, node logs) for a look afterwards.
 #
 # --failover makes the bench SIGKILL node 3 at --failover-at seconds into the measured
 # window (default 5): its clients reconnect to the next node of the list.
 #
-# The exit status is parley-bench's (0 fine, 1 problems seen, 2 bad flags), or 1 if a
+# The exit status is the bench's (0 fine, 1 problems seen, 2 bad flags), or 1 if a
 # node other than the one killed on purpose died during the run.
 set -uo pipefail
 
-usage() { echo "usage: $0 BUILD_DIR [--failover] [parley-bench flags...]" >&2; exit 2; }
+usage() { echo "usage: $0 BUILD_DIR [--tool=one|group] [--failover] [bench flags...]" >&2; exit 2; }
 [ $# -ge 1 ] || usage
 build=$1; shift
 . "$(dirname "$0")/script_common.sh"
-bench_binaries "$build"
 
 node_count=3
 killed=$node_count  # the node --failover kills (1-based); not the seed the others joined
@@ -32,6 +35,7 @@ bench_flags=()
 # is the bench's (script_common.sh).
 for arg in "$@"; do
   case $arg in
+    --tool=*) take_tool_flag "$arg"; continue ;;
     --failover) failover=1; continue ;;
     --failover-at=*) failover_at=${arg#--failover-at=} ;;
     --users=*) check_users_flag "$arg" ;;
@@ -43,6 +47,10 @@ done
 if [ -n "$failover_at" ] && [ "$failover" = 0 ]; then
   echo "$0: --failover-at needs --failover" >&2; exit 2
 fi
+if [ "$failover" = 1 ] && [ "$bench_tool" = group ]; then
+  echo "$0: --failover is for the one-to-one bench, not --tool=group" >&2; exit 2
+fi
+bench_binaries "$build"
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/parley-cluster.XXXXXX")
 pids=()     # the nodes

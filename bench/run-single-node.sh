@@ -3,28 +3,34 @@
 # directory), runs parley-bench against it with the flags given, prints the results, and
 # stops the node by its PID. Builds nothing.
 #
-#   bench/run-single-node.sh BUILD_DIR [parley-bench flags...]
+#   bench/run-single-node.sh BUILD_DIR [--tool=one|group] [bench flags...]
 #   bench/run-single-node.sh build --users=200 --duration=5
 #   bench/run-single-node.sh build --users=10000 --idle
+#   bench/run-single-node.sh build --tool=group --group-size=100 --groups=10 --duration=15
 #
-# The exit status is parley-bench's (0 fine, 1 problems seen, 2 bad flags), or 1 if the
+# --tool=group runs parley-group-bench instead of parley-bench (one-to-one, the default).
+# The exit status is the bench's (0 fine, 1 problems seen, 2 bad flags), or 1 if the
 # node died during the run.
 set -uo pipefail
 
-usage() { echo "usage: $0 BUILD_DIR [parley-bench flags...]" >&2; exit 2; }
+usage() { echo "usage: $0 BUILD_DIR [--tool=one|group] [bench flags...]" >&2; exit 2; }
 [ $# -ge 1 ] || usage
 build=$1; shift
 . "$(dirname "$0")/script_common.sh"
-bench_binaries "$build"
 
-# The node holds one socket per user too: the same cap covers it.
+# The node holds one socket per user too: the same cap covers it (parley-group-bench
+# checks its own group-size x groups).
+bench_flags=()
 for arg in "$@"; do
   case $arg in
+    --tool=*) take_tool_flag "$arg"; continue ;;
     --users=*) check_users_flag "$arg" ;;
     --server=*|--admin=*|--server-pid=*)
       echo "$0: $arg is set by this script" >&2; exit 2 ;;
   esac
+  bench_flags+=("$arg")
 done
+bench_binaries "$build"
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/parley-bench.XXXXXX")
 node_pid=""
@@ -73,7 +79,7 @@ client=$(sed -n 's/^listening client=//p' "$dir/node.out")
 admin=$(sed -n 's/^listening admin=//p' "$dir/node.out")
 echo "node pid $node_pid client $client admin $admin data $dir/data" >&2
 
-"$bench_bin" --server="$client" --admin="$admin" --server-pid="$node_pid" "$@"
+"$bench_bin" --server="$client" --admin="$admin" --server-pid="$node_pid" "${bench_flags[@]}"
 status=$?
 
 if ! kill -0 "$node_pid" 2>/dev/null; then

@@ -22,6 +22,18 @@ void window_stats::merge(const window_stats& other) {
   pacing_lag.merge(other.pacing_lag);
 }
 
+void run_totals::count_failed_login(const char* why) {
+  ++login_failed;
+  ++disconnects[std::string{"before login: "} + why];
+}
+
+void run_totals::count_disconnect(const char* why, uint16_t code) {
+  std::string cause = why;
+  if (code != 0)
+    cause += " (status " + std::to_string(code) + ")";
+  ++disconnects[cause];
+}
+
 void run_totals::merge(const run_totals& other) {
   users += other.users;
   logged_in += other.logged_in;

@@ -48,6 +48,11 @@ struct run_totals {
 
   void merge(const run_totals& other);
 
+  /// A connection that ended before its welcome.
+  void count_failed_login(const char* why);
+  /// A connection that ended unplanned: `why`, with the close status when there was one.
+  void count_disconnect(const char* why, uint16_t code);
+
   /// True when every send is answered, every acked message arrived and every arrival
   /// produced a receipt.
   bool settled() const {

@@ -31,6 +31,15 @@ struct scanner {
     }
     return false;
   }
+
+  // `,"group":null` or `,"group":"<id>"`; null leaves `out` empty.
+  bool group(std::string_view& out) {
+    if (!literal(R"(,"group":)"))
+      return false;
+    if (literal("null"))
+      return true;
+    return literal("\"") && plain(out);
+  }
 };
 
 bool fast_path(std::string_view text, server_frame& out) {
@@ -39,10 +48,11 @@ bool fast_path(std::string_view text, server_frame& out) {
     return s.plain(out.id) && (out.kind = frame_kind::ack, true);
   if (s.literal(R"({"op":"msg","id":")"))
     return s.plain(out.id) && s.literal(R"(,"from":")") && s.plain(out.from)
-           && s.literal(R"(,"to":")") && s.plain(out.to) && (out.kind = frame_kind::msg, true);
+           && s.literal(R"(,"to":")") && s.plain(out.to) && s.group(out.group)
+           && (out.kind = frame_kind::msg, true);
   if (s.literal(R"({"op":"receipt","id":")"))
     return s.plain(out.id) && s.literal(R"(,"to":")") && s.plain(out.to)
-           && s.literal(R"(,"group":null,"status":")") && s.plain(out.status)
+           && s.group(out.group) && s.literal(R"(,"status":")") && s.plain(out.status)
            && (out.kind = frame_kind::receipt, true);
   return false;
 }
@@ -67,6 +77,7 @@ void slow_path(std::string_view text, server_frame& out) {
   out.id = string_field(obj, "id");
   out.from = string_field(obj, "from");
   out.to = string_field(obj, "to");
+  out.group = string_field(obj, "group");
   out.status = string_field(obj, "status");
   out.code = string_field(obj, "code");
   out.nonce = string_field(obj, "nonce");
@@ -83,6 +94,8 @@ void slow_path(std::string_view text, server_frame& out) {
     out.kind = frame_kind::welcome;
   else if (op == "error")
     out.kind = frame_kind::error;
+  else if (op == "ok")
+    out.kind = frame_kind::ok;
   else
     out.kind = frame_kind::other;
 }
@@ -91,7 +104,7 @@ void slow_path(std::string_view text, server_frame& out) {
 
 void read_server_frame(std::string_view text, server_frame& out) {
   out.kind = frame_kind::invalid;
-  out.id = out.from = out.to = out.status = out.code = out.nonce = out.token = {};
+  out.id = out.from = out.to = out.group = out.status = out.code = out.nonce = out.token = {};
   if (!fast_path(text, out))
     slow_path(text, out);
 }

@@ -11,13 +11,14 @@
 
 namespace parley::bench {
 
-enum class frame_kind { ack, msg, receipt, challenge, welcome, error, other, invalid };
+enum class frame_kind { ack, msg, receipt, challenge, welcome, error, ok, other, invalid };
 
 struct server_frame {
   frame_kind kind = frame_kind::invalid;
   std::string_view id;
   std::string_view from;    // msg
   std::string_view to;      // msg, receipt
+  std::string_view group;   // msg, receipt, ok of group_create; empty for null
   std::string_view status;  // receipt
   std::string_view code;    // error
   std::string_view nonce;   // challenge

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <utility>
 
 namespace parley {
 
@@ -15,10 +16,12 @@ inline std::function<void()> countdown(size_t n, std::function<void()> then) {
     then();
     return [] {};
   }
-  auto left = std::make_shared<size_t>(n);
-  return [left, then = std::move(then)] {
-    if (*left > 0 && --*left == 0)
-      then();
+  // `then` lives beside the count: a copy of the callable copies one pointer, not
+  // whatever `then` captured (a group's whole member list, once per member asked).
+  auto state = std::make_shared<std::pair<size_t, std::function<void()>>>(n, std::move(then));
+  return [state] {
+    if (state->first > 0 && --state->first == 0)
+      state->second();
   };
 }
 
