@@ -19,8 +19,11 @@ void client_port::handle(const std::shared_ptr<http_connection>& conn, http_requ
   handle_rest(ctx_, conn, std::move(req));
 }
 
+// Only a holder of a valid token may make the node hold a 16 MiB body: an upload
+// without one is refused by its size, or with 401 once its (small) body is read.
 size_t client_port::body_limit(const http::request_header<>& header) const {
-  return is_media_upload(header) ? max_media_bytes : default_body_limit;
+  return is_media_upload(header) && bearer_user(ctx_, header) ? max_media_bytes
+                                                              : default_body_limit;
 }
 
 void client_port::upgrade(const std::shared_ptr<http_connection>& conn,

@@ -63,14 +63,6 @@ void in_actor(gateway_context& ctx, F f) {
   });
 }
 
-std::optional<std::string> bearer_user(gateway_context& ctx, const http_request& req) {
-  auto header = req[http::field::authorization];
-  constexpr std::string_view prefix = "Bearer ";
-  if (header.substr(0, prefix.size()) != prefix)
-    return std::nullopt;
-  return ctx.auth.verify_token(std::string{header.substr(prefix.size())}, now_ms());
-}
-
 void note_activity(gateway_context& ctx, const std::string& user) {
   if (auto dir = directory_for(ctx.sys, ctx.session.cluster, user))
     caf::anon_send(dir, seen_atom_v, user, now_ms());
@@ -255,6 +247,15 @@ std::optional<std::string> path_user(std::string_view path, std::string_view pre
 }
 
 } // namespace
+
+std::optional<std::string> bearer_user(gateway_context& ctx,
+                                       const http::request_header<>& header) {
+  auto value = header[http::field::authorization];
+  constexpr std::string_view prefix = "Bearer ";
+  if (value.substr(0, prefix.size()) != prefix)
+    return std::nullopt;
+  return ctx.auth.verify_token(std::string{value.substr(prefix.size())}, now_ms());
+}
 
 http::status status_of(errc code) {
   switch (code) {

@@ -112,6 +112,8 @@ fs::path media_store::path_of(const std::string& id) const {
 }
 
 caf::expected<media_meta> media_store::stat(const std::string& id) const {
+  if (!is_media_id(id))  // ids come from other nodes too: never a path of theirs
+    return caf::make_error(errc::not_found, id);
   auto blob = path_of(id);
   struct ::stat st {};
   if (::stat(blob.c_str(), &st) != 0) {
@@ -139,6 +141,8 @@ caf::expected<media_meta> media_store::stat(const std::string& id) const {
 }
 
 bool media_store::contains(const std::string& id) const {
+  if (!is_media_id(id))
+    return false;
   struct ::stat st {};
   return ::stat(path_of(id).c_str(), &st) == 0;
 }
@@ -200,6 +204,8 @@ media_store::put(const std::string& id, const std::string& content_type,
 
 caf::expected<std::string> media_store::read(const std::string& id, int64_t offset,
                                              int64_t max_len) const {
+  if (!is_media_id(id))
+    return caf::make_error(errc::not_found, id);
   auto blob = path_of(id);
   int fd = ::open(blob.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {

@@ -87,6 +87,14 @@ TEST_F(MediaTest, CallsWithoutAValidTokenAreRefused) {
   EXPECT_EQ(bj::parse(get.body).at("error"), "auth_failed");
 }
 
+// Without a token the node holds no more than any REST body (1 MiB) before refusing.
+TEST_F(MediaTest, LargeUploadWithoutATokenIsRefusedBeforeItsBodyIsRead) {
+  auto big = media_bytes(4 * 1024 * 1024, 6);
+  EXPECT_EQ(media_put(node->client_port(), big, "image/png", "").status, 413);
+  EXPECT_EQ(media_put(node->client_port(), big, "image/png", "not-a-token").status, 413);
+  EXPECT_EQ(media_put(node->client_port(), big, "image/png", token).status, 201);
+}
+
 TEST_F(MediaTest, UnsupportedContentTypeIs415) {
   auto res = media_put(node->client_port(), "plain text", "text/plain", token);
   EXPECT_EQ(res.status, 415);

@@ -172,6 +172,21 @@ TEST_F(MediaStoreTest, RejectsANameThatIsNotAHash) {
   EXPECT_EQ(code_of(res.error()), errc::bad_request);
 }
 
+// Ids reach the store from other nodes too: a path, or a short name, is not found.
+TEST_F(MediaStoreTest, LooksUpNothingByANameThatIsNotAHash) {
+  {
+    std::ofstream outside{dir / "secret"};
+    outside << "not media";
+  }
+  for (std::string id : {"../secret", "../../secret", "", "a", "/etc/passwd"}) {
+    EXPECT_FALSE(store->contains(id)) << id;
+    auto meta = store->stat(id);
+    ASSERT_FALSE(meta) << id;
+    EXPECT_EQ(code_of(meta.error()), errc::not_found) << id;
+    EXPECT_FALSE(store->read(id, 0, 100)) << id;
+  }
+}
+
 TEST_F(MediaStoreTest, BlobWithoutSidecarIsServedAsOpaqueBytes) {
   auto id = put("sidecar lost", "image/png");
   fs::remove(store->path_of(id).string() + ".meta");
