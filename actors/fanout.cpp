@@ -47,7 +47,7 @@ caf::result<int64_t> deliver_many(self_ptr self, const std::vector<std::string>&
         // a mailbox that does not know its owner yet (a node that lost its data, before
         // the user's record came back) did not commit, and the send must not be acked.
         if (!*failure) {
-          SPDLOG_LOGGER_DEBUG(logs::mailbox(), "event=fanout_failed user={} err={}", user,
+          SPDLOG_LOGGER_DEBUG(logs::group(), "event=fanout_failed user={} err={}", user,
                               self->system().render(err));
           *failure = caf::make_error(errc::unavailable, "a member's mailbox did not commit");
         }
@@ -60,7 +60,7 @@ caf::result<int64_t> deliver_many(self_ptr self, const std::vector<std::string>&
 
 caf::behavior fanout(caf::stateful_actor<fanout_state>* self, const cluster_view* cluster) {
   self->state.router.use(cluster);
-  self->set_default_handler(log_unexpected(logs::mailbox(), "fanout"));
+  self->set_default_handler(log_unexpected(logs::group(), "fanout"));
   return {
     [self](deliver_many_atom, const std::vector<std::string>& users, mailbox_item& item) {
       return deliver_many(self, users, item);

@@ -148,7 +148,7 @@ caf::result<group_record> create(self_ptr self, group_record& proposal) {
     st.record.gid = st.gid;
     st.record.version = 1;
     st.record.created = now_ms();
-    SPDLOG_LOGGER_DEBUG(logs::mailbox(), "event=group_created gid={} members={}", st.gid,
+    SPDLOG_LOGGER_DEBUG(logs::group(), "event=group_created gid={} members={}", st.gid,
                         st.record.members.size());
     commit_into(self, promise);
   });
@@ -300,7 +300,7 @@ caf::result<int64_t> send(self_ptr self, mailbox_item& item) {
           one_done();
         },
         [self, fail, node](caf::error& err) {
-          SPDLOG_LOGGER_DEBUG(logs::mailbox(), "event=group_fanout_failed gid={} node={} err={}",
+          SPDLOG_LOGGER_DEBUG(logs::group(), "event=group_fanout_failed gid={} node={} err={}",
                               self->state.gid, node, self->system().render(err));
           fail(code_of(err) == errc::unavailable
                  ? err
@@ -316,7 +316,7 @@ caf::result<int64_t> send(self_ptr self, mailbox_item& item) {
 bool moved_away(self_ptr self) {
   if (is_primary_here(snapshot(self), self->state.gid))
     return false;
-  SPDLOG_LOGGER_INFO(logs::mailbox(), "event=moved group={}", self->state.gid);
+  SPDLOG_LOGGER_INFO(logs::group(), "event=moved group={}", self->state.gid);
   self->quit();
   return true;
 }
@@ -395,7 +395,7 @@ void load(self_ptr self) {
   newest_group_copy(self, snap, self->state.gid, nodes, [self](group_record newest) {
     auto& st = self->state;
     st.record = std::move(newest);
-    self->set_default_handler(log_unexpected(logs::mailbox(), "group"));
+    self->set_default_handler(log_unexpected(logs::group(), "group"));
     self->become(running(self));
     self->delayed_send(self, idle_check, caf::tick_atom_v);
     if (st.record.version > 0) {

@@ -96,10 +96,10 @@ void housekeeping(media_self self) {
   st.last_sweep_ms = now;
   auto removed = st.store->sweep(now, st.settings.ttl.count());
   if (!removed)
-    SPDLOG_LOGGER_WARN(logs::store(), "event=media_sweep_failed err={}",
+    SPDLOG_LOGGER_WARN(logs::media(), "event=media_sweep_failed err={}",
                        self->system().render(removed.error()));
   else if (*removed > 0)
-    SPDLOG_LOGGER_INFO(logs::store(), "event=media_expired objects={}", *removed);
+    SPDLOG_LOGGER_INFO(logs::media(), "event=media_expired objects={}", *removed);
 }
 
 } // namespace
@@ -108,13 +108,13 @@ bool store_here(media_self self, const media_info& info, const std::string& byte
   auto& st = self->state;
   auto stored = st.store->put(info.media, info.content_type, bytes, info.uploaded);
   if (!stored) {
-    SPDLOG_LOGGER_ERROR(logs::store(), "event=media_write_failed media={} err={}", info.media,
+    SPDLOG_LOGGER_ERROR(logs::media(), "event=media_write_failed media={} err={}", info.media,
                         self->system().render(stored.error()));
     return false;
   }
   if (stored->second) {
     st.metrics->media_bytes_stored.inc(static_cast<uint64_t>(info.size));
-    SPDLOG_LOGGER_DEBUG(logs::store(), "event=media_stored media={} size={}", info.media,
+    SPDLOG_LOGGER_DEBUG(logs::media(), "event=media_stored media={} size={}", info.media,
                         info.size);
   }
   return true;
@@ -128,15 +128,15 @@ caf::behavior media(caf::stateful_actor<media_state>* self, media_settings setti
   st.metrics = metrics;
   auto opened = media_store::open(settings.root);
   if (!opened) {
-    SPDLOG_LOGGER_ERROR(logs::store(), "event=media_open_failed dir={} err={}",
+    SPDLOG_LOGGER_ERROR(logs::media(), "event=media_open_failed dir={} err={}",
                         settings.root.string(), self->system().render(opened.error()));
     self->quit(std::move(opened.error()));
     return {};
   }
   st.store.emplace(std::move(*opened));
-  SPDLOG_LOGGER_INFO(logs::store(), "event=media_opened dir={} cleaned={}",
+  SPDLOG_LOGGER_INFO(logs::media(), "event=media_opened dir={} cleaned={}",
                      settings.root.string(), st.store->cleaned_on_open());
-  self->set_default_handler(log_unexpected(logs::store(), "media"));
+  self->set_default_handler(log_unexpected(logs::media(), "media"));
   housekeeping(self);
   self->delayed_send(self, housekeeping_interval, expire_atom_v);
   if (cluster)

@@ -98,7 +98,7 @@ void next_object(media_self self, uint64_t pass) {
         return;
       if (drop && all_hold) {
         if (auto err = st.store->erase(id))
-          SPDLOG_LOGGER_WARN(logs::store(), "event=media_drop_failed media={} err={}", id,
+          SPDLOG_LOGGER_WARN(logs::media(), "event=media_drop_failed media={} err={}", id,
                              self->system().render(err));
         else
           ++st.pass_dropped;
@@ -131,7 +131,7 @@ void start_media_pass(media_self self, uint64_t pass) {
     return;  // the cluster changed again meanwhile
   auto all = st.store->list();
   if (!all) {
-    SPDLOG_LOGGER_WARN(logs::store(), "event=media_list_failed err={}",
+    SPDLOG_LOGGER_WARN(logs::media(), "event=media_list_failed err={}",
                        self->system().render(all.error()));
     return;
   }

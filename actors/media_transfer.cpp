@@ -52,7 +52,7 @@ void send_slice(media_self self, std::shared_ptr<outgoing> out, int64_t offset) 
           out->done(false);  // the last slice went in, yet nothing was committed
       },
       [self, out](caf::error& err) {
-        SPDLOG_LOGGER_DEBUG(logs::store(), "event=media_push_failed media={} err={}",
+        SPDLOG_LOGGER_DEBUG(logs::media(), "event=media_push_failed media={} err={}",
                             out->head.info.media, self->system().render(err));
         out->done(false);
       });
@@ -96,7 +96,7 @@ void read_slice(media_self self, std::shared_ptr<incoming> in, caf::actor source
             return;
           }
         }
-        SPDLOG_LOGGER_WARN(logs::store(), "event=media_fetch_corrupt media={} node={}", in->id,
+        SPDLOG_LOGGER_WARN(logs::media(), "event=media_fetch_corrupt media={} node={}", in->id,
                            in->nodes[in->next - 1]);
         fetch_from_next(self, in);
       },
@@ -104,7 +104,7 @@ void read_slice(media_self self, std::shared_ptr<incoming> in, caf::actor source
         if (code_of(err) == errc::not_found)
           in->not_found = true;
         else
-          SPDLOG_LOGGER_DEBUG(logs::store(), "event=media_fetch_failed media={} node={} err={}",
+          SPDLOG_LOGGER_DEBUG(logs::media(), "event=media_fetch_failed media={} node={} err={}",
                               in->id, in->nodes[in->next - 1], self->system().render(err));
         fetch_from_next(self, in);
       });
@@ -144,7 +144,7 @@ void finish_round(media_self self, uint64_t id) {
                             [&](const std::string& n) { return job->committed.count(n) > 0; });
   if (all) {
     st.metrics->media_uploads.inc();
-    SPDLOG_LOGGER_DEBUG(logs::store(), "event=media_uploaded media={} size={} owners={}",
+    SPDLOG_LOGGER_DEBUG(logs::media(), "event=media_uploaded media={} size={} owners={}",
                         job->info.media, job->info.size, owners.size());
     job->promise.deliver(job->info);
     st.uploads.erase(id);
@@ -155,7 +155,7 @@ void finish_round(media_self self, uint64_t id) {
     self->delayed_send(self, upload_retry, retry_atom_v, id);
     return;
   }
-  SPDLOG_LOGGER_WARN(logs::store(), "event=media_upload_unavailable media={} committed={} owners={}",
+  SPDLOG_LOGGER_WARN(logs::media(), "event=media_upload_unavailable media={} committed={} owners={}",
                      job->info.media, job->committed.size(), owners.size());
   job->promise.deliver(
     caf::make_error(errc::unavailable, "the media could not be stored on enough nodes"));

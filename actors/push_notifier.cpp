@@ -39,7 +39,7 @@ void offer(self_ptr self, push_notice& notice, std::chrono::milliseconds window)
   auto user = notice.user;
   switch (st.queue.offer(std::move(notice), self->clock().now())) {
     case push_queue::offer_result::queued:
-      SPDLOG_LOGGER_DEBUG(logs::mailbox(), "event=push_queued user={}", user);
+      SPDLOG_LOGGER_DEBUG(logs::push(), "event=push_queued user={}", user);
       break;
     case push_queue::offer_result::merged:
     case push_queue::offer_result::rate_limited:
@@ -47,7 +47,7 @@ void offer(self_ptr self, push_notice& notice, std::chrono::milliseconds window)
       break;
     case push_queue::offer_result::dropped:
       st.metrics->push_dropped.inc();
-      SPDLOG_LOGGER_DEBUG(logs::mailbox(), "event=push_dropped user={} pending={}", user,
+      SPDLOG_LOGGER_DEBUG(logs::push(), "event=push_dropped user={} pending={}", user,
                           st.queue.pending());
       break;
   }
@@ -61,9 +61,9 @@ void gateway_state(self_ptr self, bool failing, const std::string& detail) {
     return;
   st.gateway_failing = failing;
   if (failing)
-    SPDLOG_LOGGER_WARN(logs::mailbox(), "event=push_gateway_failing detail={}", detail);
+    SPDLOG_LOGGER_WARN(logs::push(), "event=push_gateway_failing detail={}", detail);
   else
-    SPDLOG_LOGGER_INFO(logs::mailbox(), "event=push_gateway_ok detail={}", detail);
+    SPDLOG_LOGGER_INFO(logs::push(), "event=push_gateway_ok detail={}", detail);
 }
 
 void finished(self_ptr self, const std::string& user, bool ok, const std::string& detail) {
@@ -75,18 +75,18 @@ void finished(self_ptr self, const std::string& user, bool ok, const std::string
   switch (out->what) {
     case push_queue::outcome::sent:
       st.metrics->push_sent.inc();
-      SPDLOG_LOGGER_DEBUG(logs::mailbox(), "event=push_sent user={} attempts={}", user,
+      SPDLOG_LOGGER_DEBUG(logs::push(), "event=push_sent user={} attempts={}", user,
                           out->attempts);
       break;
     case push_queue::outcome::retry:
       st.metrics->push_retries.inc();
-      SPDLOG_LOGGER_DEBUG(logs::mailbox(), "event=push_retry user={} attempts={} in_ms={} "
+      SPDLOG_LOGGER_DEBUG(logs::push(), "event=push_retry user={} attempts={} in_ms={} "
                           "detail={}", user, out->attempts, out->delay.count(), detail);
       self->delayed_send(self, out->delay, retry_atom_v, user);
       break;
     case push_queue::outcome::failed:
       st.metrics->push_failed.inc();
-      SPDLOG_LOGGER_DEBUG(logs::mailbox(), "event=push_failed user={} attempts={} detail={}",
+      SPDLOG_LOGGER_DEBUG(logs::push(), "event=push_failed user={} attempts={} detail={}",
                           user, out->attempts, detail);
       break;
   }
@@ -102,7 +102,7 @@ caf::behavior push_notifier(caf::stateful_actor<push_notifier_state>* self,
   st.transport = std::move(transport);
   st.queue = push_queue{settings};
   st.metrics = metrics;
-  self->set_default_handler(log_unexpected(logs::mailbox(), "notifier"));
+  self->set_default_handler(log_unexpected(logs::push(), "notifier"));
   auto window = settings.window;
   return {
     [self, window](notify_atom, push_notice& notice) { offer(self, notice, window); },

@@ -112,13 +112,18 @@ void http_connection::on_written(bool keep_alive, boost::beast::error_code ec) {
 }
 
 void http_connection::drain() {
-  buffer_.consume(buffer_.size());
+  // One deadline for the whole drain: a client trickling bytes cannot keep it open.
   stream_.expires_after(linger_timeout);
+  drain_more();
+}
+
+void http_connection::drain_more() {
+  buffer_.consume(buffer_.size());
   stream_.async_read_some(buffer_.prepare(64 * 1024),
                           [self = shared_from_this()](boost::beast::error_code ec, size_t) {
-                            // Discarded unread; ends at the client's close or the timeout.
+                            // Discarded unread; ends at the client's close or the deadline.
                             if (!ec)
-                              self->drain();
+                              self->drain_more();
                           });
 }
 

@@ -62,6 +62,7 @@ private:
   void on_written(bool keep_alive, boost::beast::error_code ec);
   void refuse_too_large();
   void drain();
+  void drain_more();
 
   boost::beast::tcp_stream stream_;
   http_handler& handler_;

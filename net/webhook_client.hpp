@@ -17,7 +17,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/strand.hpp>
 
-#include "actors/push_transport.hpp"
+#include "actors/messages.hpp"  // push_transport
 #include "runtime/config.hpp"
 
 namespace parley {

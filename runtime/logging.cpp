@@ -10,7 +10,8 @@ namespace parley::logs {
 namespace {
 
 constexpr const char* subsystem_names[]
-  = {"node", "net", "session", "mailbox", "directory", "store", "cluster", "supervisor"};
+  = {"node",    "net",     "session", "mailbox", "directory", "store",
+     "cluster", "supervisor", "group", "media", "push"};
 
 spdlog::logger* get(const char* name) {
   setup();
@@ -51,6 +52,9 @@ PARLEY_SUBSYSTEM_LOGGER(directory)
 PARLEY_SUBSYSTEM_LOGGER(store)
 PARLEY_SUBSYSTEM_LOGGER(cluster)
 PARLEY_SUBSYSTEM_LOGGER(supervisor)
+PARLEY_SUBSYSTEM_LOGGER(group)
+PARLEY_SUBSYSTEM_LOGGER(media)
+PARLEY_SUBSYSTEM_LOGGER(push)
 
 #undef PARLEY_SUBSYSTEM_LOGGER
 

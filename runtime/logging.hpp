@@ -20,5 +20,8 @@ spdlog::logger* directory();
 spdlog::logger* store();
 spdlog::logger* cluster();
 spdlog::logger* supervisor();
+spdlog::logger* group();
+spdlog::logger* media();
+spdlog::logger* push();
 
 } // namespace parley::logs
