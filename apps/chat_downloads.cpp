@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "net/client_media.hpp"
+
 namespace parley::chat {
 
 namespace {
@@ -50,7 +52,8 @@ downloads::~downloads() {
 void downloads::save(std::string name, std::string bytes, done_handler done) {
   {
     std::lock_guard<std::mutex> guard{mutex_};
-    jobs_.push_back(job{std::move(name), std::move(bytes), std::move(done)});
+    // The library already gives a safe name; a name is joined into a path only here.
+    jobs_.push_back(job{parley::e2e::safe_file_name(name), std::move(bytes), std::move(done)});
   }
   wake_.notify_all();
 }

@@ -24,8 +24,8 @@ public:
   downloads& operator=(const downloads&) = delete;
 
   using done_handler = std::function<void(const std::string& path, const std::string& error)>;
-  /// Queues `bytes` under `name` (already a safe file name); an existing file is not
-  /// overwritten: "cat.png" becomes "cat-1.png".
+  /// Queues `bytes` under `name`, made a safe file name here too (never a path out of
+  /// the folder); an existing file is not overwritten: "cat.png" becomes "cat-1.png".
   void save(std::string name, std::string bytes, done_handler done);
 
 private:

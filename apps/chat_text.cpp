@@ -1,6 +1,7 @@
 #include "apps/chat_text.hpp"
 
 #include <cctype>
+#include <cstdint>
 #include <ctime>
 #include <sstream>
 
@@ -73,6 +74,48 @@ std::vector<std::string> split_users(const std::string& text) {
 
 std::string without_hash(const std::string& group) {
   return !group.empty() && group.front() == '#' ? group.substr(1) : group;
+}
+
+std::string shown(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      if (c == '\t' || c == '\n' || c == '\r')
+        out += ' ';
+      else if (c >= 0x20 && c != 0x7f)
+        out += static_cast<char>(c);
+      ++i;
+      continue;
+    }
+    // One UTF-8 sequence: its length from the lead byte, then continuation bytes.
+    size_t n = c >= 0xc2 && c <= 0xdf   ? 2
+               : c >= 0xe0 && c <= 0xef ? 3
+               : c >= 0xf0 && c <= 0xf4 ? 4
+                                        : 0;
+    bool valid = n > 0 && i + n <= text.size();
+    uint32_t cp = n == 2 ? c & 0x1f : n == 3 ? c & 0x0f : c & 0x07;
+    for (size_t k = 1; valid && k < n; ++k) {
+      auto cc = static_cast<unsigned char>(text[i + k]);
+      valid = (cc & 0xc0) == 0x80;
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    // Overlong forms, surrogates and code points past U+10FFFF are not text either.
+    valid = valid && !(n == 3 && cp < 0x800) && !(n == 4 && (cp < 0x10000 || cp > 0x10ffff))
+            && !(cp >= 0xd800 && cp <= 0xdfff);
+    if (!valid) {
+      ++i;  // a stray byte: dropped, and the next one looked at afresh
+      continue;
+    }
+    if (cp >= 0x80 && cp <= 0x9f) {  // C1 controls (CSI is U+009B)
+      i += n;
+      continue;
+    }
+    out.append(text.substr(i, n));
+    i += n;
+  }
+  return out;
 }
 
 } // namespace parley::chat

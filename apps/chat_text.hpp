@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace parley::chat {
@@ -18,5 +19,10 @@ std::string mime_of(const std::string& path);
 std::vector<std::string> split_users(const std::string& text);
 /// "#g-1" and "g-1" -> "g-1"
 std::string without_hash(const std::string& group);
+/// What a peer (or the server) wrote, safe to print on a terminal: no C0 or C1 control
+/// characters (ESC would start an escape sequence; a newline could fake a line of ours),
+/// no DEL, no invalid UTF-8. Tabs and line breaks become spaces, other controls and
+/// invalid bytes are dropped.
+std::string shown(std::string_view text);
 
 } // namespace parley::chat

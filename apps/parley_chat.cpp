@@ -83,7 +83,7 @@ public:
 private:
   void wire() {
     client_.on_connected([this](const parley::welcome_info& w) {
-      print("* connected to " + w.node + " as " + w.user);
+      print("* connected to " + shown(w.node) + " as " + shown(w.user));
     });
     client_.on_disconnected([this](const std::string& reason) {
       if (reason == "replaced" || reason == "auth_failed") {
@@ -91,34 +91,37 @@ private:
         print(reason == "replaced" ? "* signed in elsewhere; this session ends"
                                    : "* the server refused our key; this session ends");
       } else {
-        print("* disconnected (" + reason + "), reconnecting");
+        print("* disconnected (" + shown(reason) + "), reconnecting");
       }
     });
     client_.on_ack([this](const std::string& id, int64_t) { print("✓ sent " + id); });
     client_.on_receipt([this](const parley::receipt_info& r) {
-      auto where = r.group.empty() ? r.to : r.to + " in #" + r.group;
-      print("✓✓ " + std::string{to_string(r.status)} + " " + r.id + " (" + where + ")");
+      auto where = shown(r.group.empty() ? r.to : r.to + " in #" + r.group);
+      print("✓✓ " + std::string{to_string(r.status)} + " " + shown(r.id) + " (" + where + ")");
     });
     client_.on_key_changed([this](const parley::key_change& k) { on_key_changed(k); });
     client_.on_message([this](const parley::incoming_message& m) { on_message(m); });
     client_.on_presence([this](const parley::presence_info& p) {
-      print("* " + p.user + (p.online ? " is online" : " went offline"));
+      print("* " + shown(p.user) + (p.online ? " is online" : " went offline"));
     });
     client_.on_error([this](const std::string& id, const std::string& code,
                             const std::string& message) {
-      print("! " + code + ": " + message + (id.empty() ? "" : " (" + id + ")"));
+      print("! " + shown(code) + ": " + shown(message)
+            + (id.empty() ? "" : " (" + shown(id) + ")"));
     });
   }
 
   void on_message(const parley::incoming_message& m) {
-    auto who = (m.group.empty() ? "" : "#" + m.group + " ") + m.from;
+    // Everything a peer or the server chose is shown(): no escape sequences, no line
+    // breaks that would fake one of our own lines.
+    auto who = shown((m.group.empty() ? "" : "#" + m.group + " ") + m.from);
     auto line = "[" + format_time(m.ts, "%H:%M") + "] " + who + ": ";
     if (!m.e2e_error.empty())
-      print("! " + line + "a message that cannot be shown (" + m.e2e_error + ")");
+      print("! " + line + "a message that cannot be shown (" + shown(m.e2e_error) + ")");
     else if (m.media)
       receive_file(who, *m.media, line);
     else
-      print(line + m.body);
+      print(line + shown(m.body));
     // Delivered even when it cannot be shown: the server would push it forever.
     client_.mark_delivered(m.from, m.id, m.group);
     std::lock_guard<std::mutex> guard{state_mutex_};
@@ -129,18 +132,18 @@ private:
   }
 
   void receive_file(const std::string& who, const parley::media_ref& ref, const std::string& line) {
-    print(line + "sent " + ref.name + " (" + ref.mime + ", " + std::to_string(ref.size)
-          + " bytes), downloading");
+    print(line + "sent " + shown(ref.name) + " (" + shown(ref.mime) + ", "
+          + std::to_string(ref.size) + " bytes), downloading");
     client_.fetch_media(ref, [this, who, name = ref.name](const parley::reply<std::string>& r) {
       if (auto* err = std::get_if<parley::client_error>(&r)) {
-        print("! " + name + " from " + who + " could not be fetched: " + err->code + ": "
-              + err->message);
+        print("! " + shown(name) + " from " + who + " could not be fetched: " + shown(err->code)
+              + ": " + shown(err->message));
         return;
       }
       downloads_.save(name, std::get<std::string>(r),
                       [this, who](const std::string& path, const std::string& error) {
-                        print(path.empty() ? "! " + error
-                                           : "* saved a file from " + who + " to " + path);
+                        print(path.empty() ? "! " + shown(error)
+                                           : "* saved a file from " + who + " to " + shown(path));
                       });
     });
   }
@@ -150,10 +153,10 @@ private:
       std::lock_guard<std::mutex> guard{state_mutex_};
       changed_keys_[k.user] = k.new_key;
     }
-    print("! WARNING: " + k.user + "'s identity key changed. It may be a new device, or "
+    print("! WARNING: " + shown(k.user) + "'s identity key changed. It may be a new device, or "
           "someone in the middle.\n!   pinned: " + parley::e2e::fingerprint(k.old_key)
           + "\n!   now:    " + parley::e2e::fingerprint(k.new_key) + "\n!   Nothing is sent to "
-          + k.user + " and their new messages are held until you check the fingerprint with "
+          + shown(k.user) + " and their new messages are held until you check the fingerprint with "
           "them and type /trust " + k.user);
   }
 
@@ -238,15 +241,19 @@ private:
     auto members = split_users(users);
     auto group = without_hash(name);
     auto report = [this, verb, group](const std::optional<parley::client_error>& err) {
-      print(err ? "! " + err->code + ": " + err->message : "* " + verb + " #" + group + ": done");
+      if (err)
+        print_error(*err);
+      else
+        print("* " + verb + " #" + group + ": done");
     };
     if (verb == "create" && !name.empty()) {
       client_.group_create(name, members, [this, name](const parley::reply<parley::group_info>& r) {
-        if (auto* err = std::get_if<parley::client_error>(&r))
-          print("! " + err->code + ": " + err->message);
-        else
-          print("* created " + name + " as #" + std::get<parley::group_info>(r).group
-                + "; /to #" + std::get<parley::group_info>(r).group + " to write to it");
+        if (auto* err = std::get_if<parley::client_error>(&r)) {
+          print_error(*err);
+          return;
+        }
+        auto gid = shown(std::get<parley::group_info>(r).group);
+        print("* created " + name + " as #" + gid + "; /to #" + gid + " to write to it");
       });
     } else if ((verb == "add" || verb == "remove") && !group.empty() && !members.empty()) {
       if (verb == "add")
@@ -258,14 +265,15 @@ private:
     } else if (verb == "info" && !group.empty()) {
       client_.group_info(group, [this](const parley::reply<parley::group_info>& r) {
         if (auto* err = std::get_if<parley::client_error>(&r)) {
-          print("! " + err->code + ": " + err->message);
+          print_error(*err);
           return;
         }
         const auto& g = std::get<parley::group_info>(r);
         std::string members;
         for (const auto& m : g.members)
-          members += (members.empty() ? "" : ", ") + m;
-        print("* #" + g.group + " \"" + g.name + "\" owner " + g.owner + ": " + members);
+          members += (members.empty() ? "" : ", ") + shown(m);
+        print("* #" + shown(g.group) + " \"" + shown(g.name) + "\" owner " + shown(g.owner) + ": "
+              + members);
       });
     } else {
       print("! usage: /group create NAME a,b | /group add|remove GROUP a,b | "
@@ -310,7 +318,7 @@ private:
     }
     client_.trust_key(user, key, [this, user, key](const std::optional<parley::client_error>& e) {
       if (e) {
-        print("! " + e->code + ": " + e->message);
+        print_error(*e);
         return;
       }
       {
@@ -324,11 +332,11 @@ private:
   void show_presence(const std::string& user) {
     client_.presence(user, [this](const parley::reply<parley::presence_info>& r) {
       if (auto* err = std::get_if<parley::client_error>(&r)) {
-        print("! " + err->code + ": " + err->message);
+        print_error(*err);
         return;
       }
       const auto& p = std::get<parley::presence_info>(r);
-      print("* " + p.user
+      print("* " + shown(p.user)
             + (p.online ? " is online" : " was last seen " + last_seen_text(p.last_seen)));
     });
   }
@@ -336,7 +344,7 @@ private:
   void watch(const std::string& user) {
     client_.subscribe({user}, [this, user](const std::optional<parley::client_error>& err) {
       if (err)
-        print("! " + err->code + ": " + err->message);
+        print_error(*err);
       else
         print("* watching " + user + " come and go");
     });
@@ -363,6 +371,11 @@ private:
     std::fputs(line.c_str(), stdout);
     std::fputc('\n', stdout);
     std::fflush(stdout);
+  }
+
+  // An error the library or the server reported.
+  void print_error(const parley::client_error& err) {
+    print("! " + shown(err.code) + ": " + shown(err.message));
   }
 
   parley::client client_;

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <sodium.h>
 
+#include "net/client_media.hpp"
 #include "runtime/base64.hpp"
 
 namespace parley::e2e {
@@ -34,12 +35,13 @@ reply<media_ref> decode_media(const bj::value* value) {
   media_ref m;
   m.url = text_of(obj, "url");
   m.mime = text_of(obj, "mime");
-  m.name = text_of(obj, "name");
+  // The sender chooses the name: whoever saves the file must not be led out of its folder.
+  m.name = safe_file_name(text_of(obj, "name"));
   m.sha256 = text_of(obj, "sha256");
   auto key = bytes_of(obj, "key", crypto_secretbox_KEYBYTES);
   auto nonce = bytes_of(obj, "nonce", crypto_secretbox_NONCEBYTES);
   auto* size = obj.if_contains("size");
-  if (m.url.empty() || m.sha256.size() != 64 || !key || !nonce || !size
+  if (!is_media_url(m.url) || m.sha256.size() != 64 || !key || !nonce || !size
       || !(size->is_int64() || size->is_uint64()) || (size->is_int64() && size->get_int64() < 0))
     return unsupported("media with a missing or malformed field");
   m.key = std::move(*key);

@@ -16,8 +16,12 @@ constexpr size_t seed_size = 16;
 constexpr size_t slot_size = seed_size + crypto_box_MACBYTES;
 constexpr size_t count_size = 2;
 constexpr size_t group_header = crypto_sign_BYTES + nonce_size + count_size;
-constexpr std::string_view group_key_context = "parley-e2eg1 message key";
-constexpr std::string_view group_sig_context = "parley-e2eg1:";
+constexpr std::string_view group_key_context = "parley-e2eg2 message key";
+constexpr std::string_view group_sig_context = "parley-e2eg2";
+// The longest binding of a one-to-one body: two user ids (32) and a message id (64),
+// each after its length byte.
+constexpr size_t max_direct_binding = 3 + 32 + 32 + 64;
+constexpr size_t max_field = 255;
 constexpr size_t max_pair_keys = 8192;
 
 const unsigned char* bytes(std::string_view s) {
@@ -57,10 +61,33 @@ std::string group_message_key(std::string_view seed) {
   return key;
 }
 
-std::string group_signed_text(const std::string& group, std::string_view signed_part) {
+bool fits(const binding& b) {
+  return b.from.size() <= max_field && b.to.size() <= max_field && b.id.size() <= max_field;
+}
+
+// from, to, id: each one length byte and its bytes (fits() checked).
+std::string encode_binding(const binding& b) {
+  std::string out;
+  for (const auto* field : {&b.from, &b.to, &b.id}) {
+    out += static_cast<char>(field->size());
+    out += *field;
+  }
+  return out;
+}
+
+// Takes one length-prefixed field off the front of `in`; false if it is cut short.
+bool take_field(std::string_view& in, std::string& out) {
+  if (in.empty() || in.size() - 1 < static_cast<unsigned char>(in[0]))
+    return false;
+  size_t n = static_cast<unsigned char>(in[0]);
+  out.assign(in.substr(1, n));
+  in.remove_prefix(1 + n);
+  return true;
+}
+
+std::string group_signed_text(const binding& message, std::string_view signed_part) {
   std::string text{group_sig_context};
-  text += group;
-  text += ':';
+  text += encode_binding(message);
   text += signed_part;
   return text;
 }
@@ -124,7 +151,7 @@ std::string x25519_public(const std::string& ed25519_public) {
 }
 
 size_t max_direct_plaintext() {
-  return max_raw(direct_prefix) - nonce_size - crypto_box_MACBYTES;
+  return max_raw(direct_prefix) - nonce_size - crypto_box_MACBYTES - max_direct_binding;
 }
 
 size_t max_group_plaintext(size_t members) {
@@ -135,43 +162,60 @@ size_t max_group_plaintext(size_t members) {
 
 // -- one-to-one -----------------------------------------------------------------------------
 
-reply<std::string> seal_direct(std::string_view plaintext, const std::string& peer_ed25519,
-                               own_keys& me) {
+reply<std::string> seal_direct(std::string_view plaintext, const binding& message,
+                               const std::string& peer_ed25519, own_keys& me) {
   if (plaintext.size() > max_direct_plaintext())
     return error("too_large", "the encrypted body would be over 64 KiB");
+  if (!fits(message))
+    return error("bad_request", "a user or message id over 255 bytes");
   const auto& pair = me.pair_key(peer_ed25519);
   if (pair.empty())
     return error("bad_key", "the recipient's key is not a usable Ed25519 public key");
+  auto inner = encode_binding(message);
+  inner += plaintext;
   auto raw = random_bytes(nonce_size);
-  raw.resize(nonce_size + crypto_box_MACBYTES + plaintext.size());
-  crypto_box_easy_afternm(bytes(raw) + nonce_size, bytes(plaintext), plaintext.size(),
-                          bytes(raw), bytes(pair));
+  raw.resize(nonce_size + crypto_box_MACBYTES + inner.size());
+  crypto_box_easy_afternm(bytes(raw) + nonce_size, bytes(inner), inner.size(), bytes(raw),
+                          bytes(pair));
+  sodium_memzero(inner.data(), inner.size());
   return std::string{direct_prefix} + base64_encode(raw);
 }
 
-reply<std::string> open_direct(std::string_view body, const std::string& peer_ed25519,
-                               own_keys& me) {
+reply<std::string> open_direct(std::string_view body, const binding& message,
+                               const std::string& peer_ed25519, own_keys& me) {
   auto raw = payload_of(body, direct_prefix);
   if (raw.size() < nonce_size + crypto_box_MACBYTES)
-    return error("undecryptable", "not an e2e1 body");
+    return error("undecryptable", "not an e2e2 body");
   const auto& pair = me.pair_key(peer_ed25519);
   if (pair.empty())
     return error("undecryptable", "the sender's key is not a usable Ed25519 public key");
-  std::string plain(raw.size() - nonce_size - crypto_box_MACBYTES, '\0');
-  if (crypto_box_open_easy_afternm(bytes(plain), bytes(raw) + nonce_size,
+  std::string inner(raw.size() - nonce_size - crypto_box_MACBYTES, '\0');
+  if (crypto_box_open_easy_afternm(bytes(inner), bytes(raw) + nonce_size,
                                    raw.size() - nonce_size, bytes(raw), bytes(pair))
       != 0)
     return error("undecryptable", "the body does not open with the sender's key");
+  // It opens for either end of the pair: only the sealed names say which way it went.
+  std::string_view rest{inner};
+  binding sealed;
+  if (!take_field(rest, sealed.from) || !take_field(rest, sealed.to)
+      || !take_field(rest, sealed.id))
+    return error("undecryptable", "the body has no sender, recipient and id inside");
+  if (sealed.from != message.from || sealed.to != message.to || sealed.id != message.id)
+    return error("misdirected", "the body was sealed for another sender, recipient or id");
+  std::string plain{rest};
+  sodium_memzero(inner.data(), inner.size());
   return plain;
 }
 
 // -- groups ---------------------------------------------------------------------------------
 
-reply<std::string> seal_group(std::string_view plaintext, const std::string& group,
+reply<std::string> seal_group(std::string_view plaintext, const binding& message,
                               const std::vector<std::string>& members, own_keys& me) {
   if (members.empty() || members.size() > max_group_members)
     return error("bad_request", "a group body is for 1 to " + std::to_string(max_group_members)
                                   + " members");
+  if (!fits(message))
+    return error("bad_request", "a user, group or message id over 255 bytes");
   if (plaintext.size() > max_group_plaintext(members.size()))
     return error("too_large", "the encrypted body for " + std::to_string(members.size())
                                 + " members would be over 64 KiB");
@@ -212,17 +256,17 @@ reply<std::string> seal_group(std::string_view plaintext, const std::string& gro
   sodium_memzero(seed.data(), seed.size());
   sodium_memzero(key.data(), key.size());
 
-  auto text = group_signed_text(group, std::string_view{raw}.substr(crypto_sign_BYTES));
+  auto text = group_signed_text(message, std::string_view{raw}.substr(crypto_sign_BYTES));
   crypto_sign_detached(bytes(raw), nullptr, bytes(text), text.size(),
                        bytes(me.ed25519_secret()));
   return std::string{group_prefix} + base64_encode(raw);
 }
 
-reply<std::string> open_group(std::string_view body, const std::string& group,
+reply<std::string> open_group(std::string_view body, const binding& message,
                               const std::string& sender_ed25519, own_keys& me) {
   auto raw = payload_of(body, group_prefix);
-  if (raw.size() < group_header + crypto_secretbox_MACBYTES)
-    return error("undecryptable", "not an e2eg1 body");
+  if (raw.size() < group_header + crypto_secretbox_MACBYTES || !fits(message))
+    return error("undecryptable", "not an e2eg2 body");
   auto view = std::string_view{raw};
   size_t count = (static_cast<unsigned char>(raw[crypto_sign_BYTES + nonce_size]) << 8)
                  | static_cast<unsigned char>(raw[crypto_sign_BYTES + nonce_size + 1]);
@@ -232,7 +276,7 @@ reply<std::string> open_group(std::string_view body, const std::string& group,
   const auto& shared = me.pair_key(sender_ed25519);
   if (shared.empty())
     return error("undecryptable", "the sender's key is not a usable Ed25519 public key");
-  auto text = group_signed_text(group, view.substr(crypto_sign_BYTES));
+  auto text = group_signed_text(message, view.substr(crypto_sign_BYTES));
   if (crypto_sign_verify_detached(bytes(raw), bytes(text), text.size(), bytes(sender_ed25519))
       != 0)
     return error("undecryptable", "the group body is not signed by the sender");

@@ -76,7 +76,7 @@ std::optional<reply<std::string>> client_session::seal(const outgoing& o) {
   if (keys_.changed(user))
     return reply<std::string>{key_changed(user)};
   if (const auto* key = keys_.usable(user))
-    return e2e::seal_direct(o.plaintext, *key, own_keys_);
+    return e2e::seal_direct(o.plaintext, {options_.user, user, o.id}, *key, own_keys_);
   if (auto f = key_failures_.find(user); f != key_failures_.end())
     return reply<std::string>{f->second};
   need_key(user);
@@ -108,7 +108,7 @@ std::optional<reply<std::string>> client_session::seal_for_group(const outgoing&
   }
   if (missing)
     return std::nullopt;
-  return e2e::seal_group(o.plaintext, gid, member_keys, own_keys_);
+  return e2e::seal_group(o.plaintext, {options_.user, gid, o.id}, member_keys, own_keys_);
 }
 
 void client_session::end_send(const std::string& id, const client_error& error) {
@@ -144,7 +144,8 @@ std::optional<reply<std::string>> client_session::open_with_keys(const incoming_
   if (keys_.changed(m.from)) {
     // Only the key we trust may open it; what needs the new one waits for trust_key.
     auto opened = open_body(m, *keys_.pinned(m.from));
-    if (std::holds_alternative<std::string>(opened))
+    auto* err = std::get_if<client_error>(&opened);
+    if (!err || err->code == "misdirected")  // authenticated by the pinned key either way
       return opened;
     return std::nullopt;
   }
@@ -155,9 +156,11 @@ std::optional<reply<std::string>> client_session::open_with_keys(const incoming_
 }
 
 reply<std::string> client_session::open_body(const incoming_message& m, const std::string& key) {
+  // What the frame says must be what the sender sealed: we are its recipient (not its
+  // sender, handed our own message back), and it is this message id.
   if (m.group.empty())
-    return e2e::open_direct(m.body, key, own_keys_);
-  return e2e::open_group(m.body, m.group, key, own_keys_);
+    return e2e::open_direct(m.body, {m.from, options_.user, m.id}, key, own_keys_);
+  return e2e::open_group(m.body, {m.from, m.group, m.id}, key, own_keys_);
 }
 
 void client_session::report(incoming_message& m, const reply<std::string>& plaintext) {

@@ -27,7 +27,7 @@ struct media_ref {
   std::string nonce;   // raw 24 bytes
   uint64_t size = 0;   // bytes of the plaintext file
   std::string mime;    // e.g. "image/png"
-  std::string name;    // the sender's file name, without directories
+  std::string name;    // the sender's file name, made safe (e2e::safe_file_name)
   std::string sha256;  // lowercase hex of the plaintext file
 };
 
@@ -43,7 +43,8 @@ struct incoming_message {
   /// and `body` is empty: "undecryptable" (not for us, tampered with, or sealed with
   /// another key), "not_encrypted" (a plaintext body: never shown), "unknown_sender"
   /// (the sender's key cannot be found), "unsupported" (decrypted, but an inner format
-  /// this client does not know).
+  /// this client does not know), "misdirected" (it opens, but was sealed for another
+  /// sender, recipient or message id: the server reflected or replayed it).
   std::string e2e_error;
   std::string meta;   // a JSON object as text, "{}" when the sender gave none (not encrypted)
   int64_t ts = 0;     // the time the server accepted it (the sender's ack ts)

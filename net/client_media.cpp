@@ -67,13 +67,25 @@ std::string safe_file_name(std::string_view name) {
   for (char c : name) {
     bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
                  || c == '.' || c == '-' || c == '_';
+    if (c == '.' && !out.empty() && out.back() == '.')
+      continue;  // no ".." anywhere
     out += plain ? c : '_';
   }
-  while (!out.empty() && out.front() == '.')
-    out.erase(out.begin());  // no hidden files, no ".."
   if (out.size() > 100)
-    out.erase(0, out.size() - 100);
+    out.erase(0, out.size() - 100);  // keeps the extension
+  while (!out.empty() && out.front() == '.')
+    out.erase(out.begin());  // no hidden files
   return out.empty() ? "file" : out;
+}
+
+bool is_media_url(std::string_view url) {
+  constexpr std::string_view prefix = "/v1/media/";
+  if (url.size() != prefix.size() + 64 || url.substr(0, prefix.size()) != prefix)
+    return false;
+  for (char c : url.substr(prefix.size()))
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+      return false;
+  return true;
 }
 
 } // namespace parley::e2e

@@ -26,8 +26,13 @@ reply<sealed_media> seal_media(std::string_view file, std::string mime, std::str
 /// has `ref`'s size and SHA-256; error `undecryptable` otherwise.
 reply<std::string> open_media(std::string_view ciphertext, const media_ref& ref);
 
-/// The last part of a path, with anything a file system could misread replaced: what a
+/// The last part of a path, with anything a file system or a terminal could misread
+/// replaced: only [A-Za-z0-9._-], no leading dot, no "..", at most 100 bytes. What a
 /// receiver may use as a file name. "file" if nothing is left.
 std::string safe_file_name(std::string_view name);
+
+/// Whether `url` is exactly "/v1/media/" and 64 lowercase hex digits: the only media
+/// reference a client follows.
+bool is_media_url(std::string_view url);
 
 } // namespace parley::e2e

@@ -26,7 +26,7 @@ std::string uploaded_url(const std::string& body) {
   if (!url || !url->is_string())
     return {};
   std::string text{url->get_string()};
-  return text.compare(0, media_path.size(), media_path) == 0 ? text : std::string{};
+  return e2e::is_media_url(text) ? text : std::string{};
 }
 
 } // namespace
@@ -109,7 +109,7 @@ void client_session::fetch_media(const media_ref& ref,
     answer(client_error{"disconnected", "not connected to a node"});
     return;
   }
-  if (ref.url.compare(0, media_path.size(), media_path) != 0) {
+  if (!e2e::is_media_url(ref.url)) {
     answer(client_error{"bad_request", "not a media URL"});
     return;
   }

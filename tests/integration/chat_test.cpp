@@ -9,8 +9,14 @@
 
 #include <sys/stat.h>
 
+#include "net/client_content.hpp"
+#include "net/client_crypto.hpp"
+#include "net/client_media.hpp"
+#include "runtime/base64.hpp"
 #include "tests/integration/chat_process.hpp"
 #include "tests/integration/client_fixture.hpp"
+#include "tests/support/media_client.hpp"
+#include "tests/support/ws_test_client.hpp"
 
 namespace parley::testing {
 namespace {
@@ -124,6 +130,57 @@ TEST_F(ChatTest, SendsAnImageThatIsSavedInDownloads) {
   auto saved = home / ".parley" / "downloads" / "bob" / "cat.png";
   std::ifstream in{saved, std::ios::binary};
   EXPECT_EQ(std::string(std::istreambuf_iterator<char>{in}, {}), image);
+}
+
+// A hostile peer, writing its bodies by hand: a file name that climbs out of the
+// downloads folder, and text, a mime type and a name full of terminal escapes.
+TEST_F(ChatTest, HostilePeerCannotWriteOutsideDownloadsOrDriveTheTerminal) {
+  auto home = dir / "home";
+  std::filesystem::create_directories(home / ".ssh");  // what the name aims at
+  chat_process bob{home, node->client_url(), "bob"};
+  ASSERT_TRUE(bob.wait_output("* connected")) << bob.output();
+
+  auto mallory_keys = key_pair::generate();
+  ws_test_client mallory{node->client_port()};
+  auto welcome = mallory.login("mallory", mallory_keys);
+  ASSERT_EQ(welcome["op"], "welcome");
+  std::string token{welcome["token"].as_string()};
+  mallory.send_text(R"({"op":"key","id":"k1","user":"bob"})");
+  auto key = mallory.recv_op("ok");
+  ASSERT_TRUE(key);
+  auto bob_key = *base64_decode(std::string{(*key)["key"].as_string()});
+  identity_keys mallory_identity{mallory_keys.public_key, mallory_keys.secret_key};
+  e2e::own_keys me{mallory_identity};
+  auto send = [&](const std::string& id, const std::string& plaintext) {
+    auto body = std::get<std::string>(e2e::seal_direct(plaintext, {"mallory", "bob", id},
+                                                       bob_key, me));
+    mallory.send_text(R"({"op":"send","id":")" + id + R"(","to":"bob","body":")" + body
+                      + R"("})");
+    ASSERT_TRUE(mallory.recv_op("ack")) << id;
+  };
+
+  send("t1", e2e::encode_text("\x1b[2J\x1b]0;pwned\x07\n* carol is online"));
+  auto file = std::string{"ssh-ed25519 AAAA mallory"};
+  auto sealed = std::get<e2e::sealed_media>(e2e::seal_media(file, "image/png", "x"));
+  auto upload = media_put(node->client_port(), sealed.ciphertext, "application/octet-stream",
+                          token);
+  ASSERT_EQ(upload.status, 201) << upload.body;
+  auto uploaded = boost::json::parse(upload.body).as_object();
+  sealed.ref.url = std::string{uploaded["url"].as_string()};
+  sealed.ref.name = "../../../.ssh/authorized_keys";  // from downloads/bob to HOME
+  sealed.ref.mime = "image/png\x1b[8m";
+  send("f1", e2e::encode_media(sealed.ref));
+
+  ASSERT_TRUE(bob.wait_output("* saved a file from mallory to ")) << bob.output();
+  EXPECT_FALSE(std::filesystem::exists(home / ".ssh" / "authorized_keys"));
+  auto saved = home / ".parley" / "downloads" / "bob" / "authorized_keys";
+  std::ifstream in{saved, std::ios::binary};
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>{in}, {}), file);
+  auto out = bob.output();
+  EXPECT_NE(out.find("mallory: [2J]0;pwned * carol is online"), std::string::npos) << out;
+  for (char control : {'\x1b', '\x07'})
+    EXPECT_EQ(out.find(control), std::string::npos) << out;
+  EXPECT_EQ(out.find("\n* carol is online"), std::string::npos) << out;
 }
 
 TEST_F(ChatTest, RejectsBadFlagsWithExitTwo) {

@@ -4,8 +4,12 @@
 
 #include <thread>
 
+#include <boost/json.hpp>
+#include <sodium.h>
+
 #include "net/client_content.hpp"
 #include "net/client_crypto.hpp"
+#include "runtime/base64.hpp"
 #include "tests/integration/client_fixture.hpp"
 #include "tests/integration/plaintext_checks.hpp"
 #include "tests/support/ws_test_client.hpp"
@@ -35,7 +39,7 @@ TEST_F(E2eClientTest, WaitingMessagesAreStoredAsCiphertextOnly) {
     EXPECT_GE(files_holding(data, id), 1) << "message " << id << " is not on disk at all";
   for (const auto& text : texts)
     EXPECT_EQ(files_holding(data, text), 0) << "a body is stored in clear";
-  EXPECT_GE(files_holding(data, "e2e1:"), 1);
+  EXPECT_GE(files_holding(data, "e2e2:"), 1);
 
   auto [bob, b] = start("bob");
   ASSERT_TRUE(b->wait_for("msg ", 3));
@@ -47,33 +51,100 @@ TEST_F(E2eClientTest, WaitingMessagesAreStoredAsCiphertextOnly) {
   EXPECT_EQ(received, texts);
 }
 
-// docs/protocol.md is enough to talk to the library: a hand-written client opens what
-// it sends, and what it seals by hand is opened by the library.
+unsigned char* u(std::string& s) {
+  return reinterpret_cast<unsigned char*>(s.data());
+}
+
+// The X25519 forms of Ed25519 keys, as docs/protocol.md says.
+std::string x25519_secret(key_pair keys) {
+  std::string x(crypto_box_SECRETKEYBYTES, '\0');
+  if (crypto_sign_ed25519_sk_to_curve25519(u(x), u(keys.secret_key)) != 0)
+    x.clear();
+  return x;
+}
+
+std::string x25519_public(std::string ed25519) {
+  std::string x(crypto_box_PUBLICKEYBYTES, '\0');
+  if (crypto_sign_ed25519_pk_to_curve25519(u(x), u(ed25519)) != 0)
+    x.clear();
+  return x;
+}
+
+// One length byte, then the bytes.
+std::string field(const std::string& text) {
+  return static_cast<char>(text.size()) + text;
+}
+
+// docs/protocol.md is enough to talk to the library: a client written from it with plain
+// libsodium opens what the library sends, and what it seals is opened by the library.
 TEST_F(E2eClientTest, BodiesFollowTheDocumentedFormat) {
   auto carol_keys = key_pair::generate();
   ws_test_client carol{node->client_port()};
   ASSERT_EQ(carol.login("carol", carol_keys)["op"], "welcome");
   auto [alice, a] = start_online("alice");
+  auto alice_x = x25519_public(keys.at("alice").public_key);
+  auto carol_x = x25519_secret(carol_keys);
 
   auto text = canary("to-carol");
-  alice->send("carol", text);
+  auto id = alice->send("carol", text);
   auto msg = carol.recv_op("msg");
   ASSERT_TRUE(msg);
   std::string body{(*msg)["body"].as_string()};
   EXPECT_EQ(body.find(text), std::string::npos);
-  identity_keys carol_identity{carol_keys.public_key, carol_keys.secret_key};
-  e2e::own_keys carol_own{carol_identity};
-  auto opened = e2e::open_direct(body, keys.at("alice").public_key, carol_own);
-  ASSERT_TRUE(std::holds_alternative<std::string>(opened));
-  EXPECT_EQ(std::get<std::string>(opened), e2e::encode_text(text));
+  ASSERT_EQ(body.rfind("e2e2:", 0), 0u);
+  auto raw = *base64_decode(body.substr(5));
+  ASSERT_GT(raw.size(), crypto_box_NONCEBYTES + crypto_box_MACBYTES);
+  std::string inner(raw.size() - crypto_box_NONCEBYTES - crypto_box_MACBYTES, '\0');
+  ASSERT_EQ(crypto_box_open_easy(u(inner), u(raw) + crypto_box_NONCEBYTES,
+                                 raw.size() - crypto_box_NONCEBYTES, u(raw), u(alice_x),
+                                 u(carol_x)),
+            0);
+  auto binding = field("alice") + field("carol") + field(id);
+  ASSERT_EQ(inner.substr(0, binding.size()), binding);
+  auto content = boost::json::parse(inner.substr(binding.size())).as_object();
+  EXPECT_EQ(content["type"], "text");
+  EXPECT_EQ(std::string{content["text"].as_string()}, text);
 
-  auto sealed = e2e::seal_direct(e2e::encode_text("hi alice"), keys.at("alice").public_key,
-                                 carol_own);
-  carol.send_text(R"({"op":"send","id":"c1","to":"alice","body":")"
-                  + std::get<std::string>(sealed) + R"("})");
+  std::string sealed_inner =
+    field("carol") + field("alice") + field("c1") + R"({"type":"text","text":"hi alice"})";
+  std::string sealed(crypto_box_NONCEBYTES + crypto_box_MACBYTES + sealed_inner.size(), '\0');
+  randombytes_buf(sealed.data(), crypto_box_NONCEBYTES);
+  ASSERT_EQ(crypto_box_easy(u(sealed) + crypto_box_NONCEBYTES, u(sealed_inner),
+                            sealed_inner.size(), u(sealed), u(alice_x), u(carol_x)),
+            0);
+  carol.send_text(R"({"op":"send","id":"c1","to":"alice","body":"e2e2:)" + base64_encode(sealed)
+                  + R"("})");
   ASSERT_TRUE(a->wait_for("msg c1"));
   EXPECT_EQ(a->messages().back().body, "hi alice");
   EXPECT_EQ(a->messages().back().e2e_error, "");
+}
+
+// carol plays the server's part: what alice sealed for her comes back to alice as carol's
+// own message. Both ends share the pair key, so only the sealed names catch it.
+TEST_F(E2eClientTest, ReflectedOrRenumberedBodyIsMisdirected) {
+  auto carol_keys = key_pair::generate();
+  ws_test_client carol{node->client_port()};
+  ASSERT_EQ(carol.login("carol", carol_keys)["op"], "welcome");
+  auto [alice, a] = start_online("alice");
+  auto id = alice->send("carol", "I owe carol 10");
+  auto msg = carol.recv_op("msg");
+  ASSERT_TRUE(msg);
+  std::string body{(*msg)["body"].as_string()};
+
+  carol.send_text(R"({"op":"send","id":")" + id + R"(","to":"alice","body":")" + body + R"("})");
+  ASSERT_TRUE(a->wait_for("msg " + id));
+  EXPECT_EQ(a->messages().back().e2e_error, "misdirected");
+  EXPECT_EQ(a->messages().back().body, "");
+
+  // A body carol sealed herself, for another message id than the one it comes under.
+  identity_keys carol_identity{carol_keys.public_key, carol_keys.secret_key};
+  e2e::own_keys carol_own{carol_identity};
+  auto sealed = std::get<std::string>(e2e::seal_direct(
+    e2e::encode_text("once"), {"carol", "alice", "c1"}, keys.at("alice").public_key, carol_own));
+  carol.send_text(R"({"op":"send","id":"c2","to":"alice","body":")" + sealed + R"("})");
+  ASSERT_TRUE(a->wait_for("msg c2"));
+  EXPECT_EQ(a->messages().back().e2e_error, "misdirected");
+  EXPECT_EQ(a->messages().back().body, "");
 }
 
 TEST_F(E2eClientTest, PlaintextBodyIsReportedNotShown) {
@@ -82,7 +153,7 @@ TEST_F(E2eClientTest, PlaintextBodyIsReportedNotShown) {
   ASSERT_EQ(carol.login("carol", carol_keys)["op"], "welcome");
   auto [alice, a] = start_online("alice");
   carol.send_text(R"({"op":"send","id":"p1","to":"alice","body":"trust me"})");
-  carol.send_text(R"({"op":"send","id":"p2","to":"alice","body":"e2e1:AAAAAAAA"})");
+  carol.send_text(R"({"op":"send","id":"p2","to":"alice","body":"e2e2:AAAAAAAA"})");
   ASSERT_TRUE(a->wait_for("msg ", 2));
   auto got = a->messages();
   EXPECT_EQ(got[0].e2e_error, "not_encrypted");

@@ -55,7 +55,7 @@ TEST_F(E2eGroupMediaTest, GroupMessageOpensForEveryMemberAndIsCiphertextOnDisk) 
   auto id = alice->send_group(gid, text);
   ASSERT_TRUE(a->wait_for("ack " + id));
   EXPECT_EQ(files_holding(dir / "n1", text), 0) << "a group body is stored in clear";
-  EXPECT_GE(files_holding(dir / "n1", "e2eg1:"), 1);
+  EXPECT_GE(files_holding(dir / "n1", "e2eg2:"), 1);
 
   for (const char* member : {"bob", "carol"}) {
     auto [c, r] = start(member);

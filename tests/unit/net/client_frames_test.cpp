@@ -11,11 +11,11 @@ boost::json::object parsed(const std::string& text) {
 }
 
 TEST(ClientFramesTest, GroupSendNamesTheGroupInsteadOfARecipient) {
-  auto frame = parsed(send("m1", target{"g-7", true}, "e2eg1:AAAA", "{}"));
+  auto frame = parsed(send("m1", target{"g-7", true}, "e2eg2:AAAA", "{}"));
   EXPECT_EQ(frame["op"], "send");
   EXPECT_EQ(frame["group"], "g-7");
   EXPECT_FALSE(frame.contains("to"));
-  auto direct = parsed(send("m2", target{"bob", false}, "e2e1:AAAA", "{}"));
+  auto direct = parsed(send("m2", target{"bob", false}, "e2e2:AAAA", "{}"));
   EXPECT_EQ(direct["to"], "bob");
   EXPECT_FALSE(direct.contains("group"));
 }
@@ -47,7 +47,7 @@ TEST(ClientFramesTest, GroupInfoAnswerIsDecoded) {
 
 TEST(ClientFramesTest, GroupMessageAndReceiptCarryTheGroup) {
   auto msg = decode(
-    R"({"op":"msg","id":"m1","from":"alice","to":"bob","group":"g-1","body":"e2eg1:x","meta":{},"ts":5})");
+    R"({"op":"msg","id":"m1","from":"alice","to":"bob","group":"g-1","body":"e2eg2:x","meta":{},"ts":5})");
   ASSERT_TRUE(std::holds_alternative<incoming_message>(msg));
   EXPECT_EQ(std::get<incoming_message>(msg).group, "g-1");
   auto receipt = decode(

@@ -1,5 +1,7 @@
 #include "net/client_media.hpp"
 
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "net/client_content.hpp"
@@ -56,6 +58,26 @@ TEST(MediaTest, FileNamesAreMadeSafe) {
   EXPECT_EQ(safe_file_name(".."), "file");
   EXPECT_EQ(safe_file_name("my photo (1).jpg"), "my_photo__1_.jpg");
   EXPECT_EQ(safe_file_name("..\\..\\boot.ini"), "boot.ini");
+}
+
+TEST(MediaTest, FileNamesHaveNoControlsDotDotsOrLeadingDotAfterTruncation) {
+  EXPECT_EQ(safe_file_name("a\x1b[2Jb\n.png"), "a__2Jb_.png");
+  EXPECT_EQ(safe_file_name("a..b...png"), "a.b.png");
+  EXPECT_EQ(safe_file_name(""), "file");
+  auto tail = "." + std::string(95, 'x') + ".png";  // the 100 bytes kept start with '.'
+  auto name = safe_file_name("ab" + tail);
+  EXPECT_LE(name.size(), 100u);
+  EXPECT_NE(name.front(), '.');
+}
+
+TEST(MediaTest, OnlyExactMediaUrlsAreFollowed) {
+  auto id = sha256_hex("x");
+  EXPECT_TRUE(is_media_url("/v1/media/" + id));
+  for (const auto& url : std::vector<std::string>{
+         "/v1/media/" + id + "/../../v1/admin", "/v1/media/" + id.substr(1), "/v1/media/../inbox",
+         "/v1/media/" + id + "?x=1", "http://evil/" + id, "/v1/media/" + std::string(64, 'A'),
+         "/v1/media/" + std::string(64, 'g')})
+    EXPECT_FALSE(is_media_url(url)) << url;
 }
 
 } // namespace

@@ -1,0 +1,34 @@
+#include "apps/chat_text.hpp"
+
+#include <gtest/gtest.h>
+
+namespace parley::chat {
+namespace {
+
+// A peer's text must not drive the terminal: ESC starts sequences that retitle the
+// window, move the cursor or rewrite what is on screen; U+009B is a one-byte CSI.
+TEST(ChatTextTest, ShownTextHasNoTerminalControls) {
+  EXPECT_EQ(shown("hi\x1b[2J\x1b]0;pwned\x07 there"), "hi[2J]0;pwned there");
+  EXPECT_EQ(shown("a\xc2\x9b" "31mb"), "a31mb");         // C1 CSI, as UTF-8
+  EXPECT_EQ(shown("a\x9b" "31mb\x7f\x08"), "a31mb");      // a raw 8-bit CSI, DEL, BS
+  EXPECT_EQ(shown(std::string{"nul\0byte", 8}), "nulbyte");
+  for (unsigned c = 0; c < 0x20; ++c)
+    EXPECT_EQ(shown(std::string(1, static_cast<char>(c))).find(static_cast<char>(c)),
+              std::string::npos)
+      << c;
+}
+
+// A line break in a message must not start a line that looks like one of ours.
+TEST(ChatTextTest, LineBreaksAndTabsBecomeSpaces) {
+  EXPECT_EQ(shown("ok\n* bob is online\r\tx"), "ok * bob is online  x");
+}
+
+TEST(ChatTextTest, ShownKeepsUtf8TextAndDropsInvalidBytes) {
+  EXPECT_EQ(shown("héllo wörld ✓ 😀"), "héllo wörld ✓ 😀");
+  EXPECT_EQ(shown("a\xc0\xafz"), "az");      // an overlong '/'
+  EXPECT_EQ(shown("a\xed\xa0\x80z"), "az");  // a surrogate
+  EXPECT_EQ(shown("a\xe2\x82"), "a");        // cut short
+}
+
+} // namespace
+} // namespace parley::chat
