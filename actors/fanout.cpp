@@ -1,13 +1,10 @@
 #include "actors/fanout.hpp"
 
-#include <algorithm>
-#include <memory>
-
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 
+#include "actors/earliest_commit.hpp"
 #include "actors/mailbox_router.hpp"
-#include "runtime/countdown.hpp"
 #include "runtime/logging.hpp"
 #include "runtime/unexpected_message.hpp"
 
@@ -25,33 +22,24 @@ using self_ptr = caf::stateful_actor<fanout_state>*;
 caf::result<int64_t> deliver_many(self_ptr self, const std::vector<std::string>& users,
                                   mailbox_item& item) {
   auto promise = self->make_response_promise<int64_t>();
-  auto ts = std::make_shared<int64_t>(item.ts);
-  auto failure = std::make_shared<caf::error>();
-  auto one_done = countdown(users.size(), [promise, ts, failure]() mutable {
-    if (*failure)
-      promise.deliver(*failure);
-    else
-      promise.deliver(*ts);
-  });
+  earliest_commit join{users.size(), item.ts, [promise](caf::expected<int64_t> ts) mutable {
+                         if (ts)
+                           promise.deliver(*ts);
+                         else
+                           promise.deliver(ts.error());
+                       }};
   // One message for all: its payload is shared, not copied per mailbox.
   auto msg = caf::make_message(deliver_atom_v, std::move(item));
   for (const auto& user : users)
     request_mailbox(
-      self, self->state.router, user, msg,
-      [ts, one_done](int64_t stored_ts) {
-        *ts = std::min(*ts, stored_ts);
-        one_done();
-      },
-      [self, failure, one_done, user](caf::error& err) {
+      self, self->state.router, user, msg, [join](int64_t ts) { join.stored(ts); },
+      [self, join, user](caf::error& err) {
         // Every member was a registered user when added and accounts are never deleted:
         // a mailbox that does not know its owner yet (a node that lost its data, before
         // the user's record came back) did not commit, and the send must not be acked.
-        if (!*failure) {
-          SPDLOG_LOGGER_DEBUG(logs::group(), "event=fanout_failed user={} err={}", user,
-                              self->system().render(err));
-          *failure = caf::make_error(errc::unavailable, "a member's mailbox did not commit");
-        }
-        one_done();
+        SPDLOG_LOGGER_DEBUG(logs::group(), "event=fanout_failed user={} err={}", user,
+                            self->system().render(err));
+        join.failed(caf::make_error(errc::unavailable, "a member's mailbox did not commit"));
       });
   return promise;
 }

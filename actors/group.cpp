@@ -9,6 +9,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 
+#include "actors/earliest_commit.hpp"
 #include "actors/group_copies.hpp"
 #include "actors/placement.hpp"
 #include "runtime/clock.hpp"
@@ -127,14 +128,17 @@ void check_users(self_ptr self, std::vector<std::string> users,
 
 // -- operations -------------------------------------------------------------------------
 
+caf::error too_many_members(const group_settings& settings) {
+  return caf::make_error(errc::too_large, "a group holds at most "
+                                            + std::to_string(settings.max_members) + " members");
+}
+
 caf::result<group_record> create(self_ptr self, group_record& proposal) {
   auto& st = self->state;
   if (st.record.version > 0)
     return caf::make_error(errc::bad_request, "group id taken, try again");
   if (proposal.members.size() > st.settings.max_members)
-    return caf::make_error(errc::too_large, "a group holds at most "
-                                              + std::to_string(st.settings.max_members)
-                                              + " members");
+    return too_many_members(st.settings);
   auto promise = self->make_response_promise<group_record>();
   std::vector<std::string> others(proposal.members.begin(), proposal.members.end());
   others.erase(std::remove(others.begin(), others.end(), proposal.owner), others.end());
@@ -166,9 +170,7 @@ caf::result<group_record> add(self_ptr self, const std::string& user,
   std::sort(users.begin(), users.end());
   users.erase(std::unique(users.begin(), users.end()), users.end());
   if (st.record.members.size() + users.size() > st.settings.max_members)
-    return caf::make_error(errc::too_large, "a group holds at most "
-                                              + std::to_string(st.settings.max_members)
-                                              + " members");
+    return too_many_members(st.settings);
   auto promise = self->make_response_promise<group_record>();
   check_users(self, users, promise, [self, promise, user, users]() mutable {
     auto& st = self->state;
@@ -182,9 +184,7 @@ caf::result<group_record> add(self_ptr self, const std::string& user,
     for (const auto& u : users)
       joining += is_member(rec, u) ? 0 : 1;
     if (rec.members.size() + joining > st.settings.max_members) {
-      promise.deliver(caf::make_error(errc::too_large, "a group holds at most "
-                                                         + std::to_string(st.settings.max_members)
-                                                         + " members"));
+      promise.deliver(too_many_members(st.settings));
       return;
     }
     bool changed = false;
@@ -270,42 +270,34 @@ caf::result<int64_t> send(self_ptr self, mailbox_item& item) {
     if (m != item.peer)
       by_node[snap.primary(m)].push_back(m);
   auto promise = self->make_response_promise<int64_t>();
-  auto ts = std::make_shared<int64_t>(item.ts);
-  auto failure = std::make_shared<caf::error>();
   ++st.in_flight;
-  auto one_done = countdown(by_node.size(), [self, promise, ts, failure]() mutable {
-    --self->state.in_flight;
-    if (*failure)
-      promise.deliver(*failure);
-    else
-      promise.deliver(*ts);
-  });
-  auto fail = [failure, one_done](caf::error err) {
-    if (!*failure)
-      *failure = std::move(err);
-    one_done();
-  };
+  earliest_commit join{by_node.size(), item.ts,
+                       [self, promise](caf::expected<int64_t> ts) mutable {
+                         --self->state.in_flight;
+                         if (ts)
+                           promise.deliver(*ts);
+                         else
+                           promise.deliver(ts.error());
+                       }};
   for (auto& [node, members] : by_node) {
     auto relay = node.empty() ? caf::actor{}
                               : service_on(self->system(), snap, node, fanout_name::value);
     if (!relay) {
-      fail(caf::make_error(errc::unavailable, "members' node not reachable"));
+      join.failed(caf::make_error(errc::unavailable, "members' node not reachable"));
       continue;
     }
     self->request(relay, snap.is_local(node) ? local_request : fanout_timeout,
                   deliver_many_atom_v, std::move(members), item)
-      .then(
-        [ts, one_done](int64_t stored_ts) {
-          *ts = std::min(*ts, stored_ts);
-          one_done();
-        },
-        [self, fail, node](caf::error& err) {
-          SPDLOG_LOGGER_DEBUG(logs::group(), "event=group_fanout_failed gid={} node={} err={}",
-                              self->state.gid, node, self->system().render(err));
-          fail(code_of(err) == errc::unavailable
-                 ? err
-                 : caf::make_error(errc::unavailable, "members' mailboxes did not commit"));
-        });
+      .then([join](int64_t ts) { join.stored(ts); },
+            [self, join, node](caf::error& err) {
+              SPDLOG_LOGGER_DEBUG(logs::group(),
+                                  "event=group_fanout_failed gid={} node={} err={}",
+                                  self->state.gid, node, self->system().render(err));
+              join.failed(code_of(err) == errc::unavailable
+                            ? err
+                            : caf::make_error(errc::unavailable,
+                                              "members' mailboxes did not commit"));
+            });
   }
   return promise;
 }
