@@ -103,14 +103,8 @@ caf::expected<std::optional<group_row>> group_store::get(const std::string& gid)
 caf::expected<std::vector<group_row>> group_store::load_all() {
   std::vector<group_row> out;
   load_.reset();
-  for (;;) {
-    auto more = load_.step();
-    if (!more)
-      return std::move(more.error());
-    if (!*more)
-      break;
-    out.push_back(read_row(load_));
-  }
+  if (auto err = load_.each_row([&](const sqlite_statement& st) { out.push_back(read_row(st)); }))
+    return err;
   return out;
 }
 

@@ -107,18 +107,13 @@ caf::error mailbox_store::erase_receipt(int64_t seq) {
 
 caf::error mailbox_store::read_rows(sqlite_statement& st, std::vector<mailbox_row>& waiting,
                                     std::vector<mailbox_row>* delivered, int kind) {
-  for (;;) {
-    auto more = st.step();
-    if (!more)
-      return std::move(more.error());
-    if (!*more)
-      return caf::none;
-    auto row = rows::read(st, kind);
+  return st.each_row([&](const sqlite_statement& row_st) {
+    auto row = rows::read(row_st, kind);
     if (delivered && row.status == 1)
       delivered->push_back(std::move(row));
     else
       waiting.push_back(std::move(row));
-  }
+  });
 }
 
 caf::expected<mailbox_store::loaded_mailbox> mailbox_store::load(const std::string& owner,

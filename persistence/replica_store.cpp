@@ -7,14 +7,7 @@ namespace parley {
 namespace {
 
 caf::error read_all(sqlite_statement& st, int kind, std::vector<mailbox_row>& out) {
-  for (;;) {
-    auto more = st.step();
-    if (!more)
-      return std::move(more.error());
-    if (!*more)
-      return caf::none;
-    out.push_back(rows::read(st, kind));
-  }
+  return st.each_row([&](const sqlite_statement& row) { out.push_back(rows::read(row, kind)); });
 }
 
 sqlite_statement& bind_key(sqlite_statement& st, const std::string& owner,
@@ -116,15 +109,10 @@ caf::error replica_store::drop(const std::string& owner) {
 caf::expected<std::vector<std::string>> replica_store::owners() {
   std::vector<std::string> out;
   owners_.reset();
-  for (;;) {
-    auto more = owners_.step();
-    if (!more)
-      return std::move(more.error());
-    if (!*more)
-      break;
-    out.push_back(owners_.column_text(0));
-  }
+  auto err = owners_.each_row([&](const sqlite_statement& st) { out.push_back(st.column_text(0)); });
   owners_.reset();
+  if (err)
+    return err;
   return out;
 }
 

@@ -38,6 +38,18 @@ public:
   caf::expected<bool> step();
   /// Runs to completion, ignoring rows.
   caf::error run();
+  /// Steps through every row, calling `on_row(*this)` for each; the first failure ends it.
+  template <class OnRow>
+  caf::error each_row(OnRow on_row) {
+    for (;;) {
+      auto more = step();
+      if (!more)
+        return std::move(more.error());
+      if (!*more)
+        return caf::none;
+      on_row(*this);
+    }
+  }
   /// Resets for reuse and clears the bindings.
   void reset();
 

@@ -54,19 +54,16 @@ caf::error user_store::touch(const std::string& user, int64_t last_seen) {
 caf::expected<std::vector<user_row>> user_store::load_all() {
   std::vector<user_row> out;
   load_.reset();
-  for (;;) {
-    auto more = load_.step();
-    if (!more)
-      return std::move(more.error());
-    if (!*more)
-      break;
+  auto err = load_.each_row([&](const sqlite_statement& st) {
     user_row r;
-    r.user = load_.column_text(0);
-    r.key = load_.column_text(1);
-    r.created = load_.column_int(2);
-    r.last_seen = load_.column_int(3);
+    r.user = st.column_text(0);
+    r.key = st.column_text(1);
+    r.created = st.column_int(2);
+    r.last_seen = st.column_int(3);
     out.push_back(std::move(r));
-  }
+  });
+  if (err)
+    return err;
   return out;
 }
 
