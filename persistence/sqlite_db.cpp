@@ -76,13 +76,7 @@ caf::expected<bool> sqlite_statement::step() {
 }
 
 caf::error sqlite_statement::run() {
-  for (;;) {
-    auto more = step();
-    if (!more)
-      return std::move(more.error());
-    if (!*more)
-      return caf::none;
-  }
+  return each_row([](const sqlite_statement&) {});
 }
 
 void sqlite_statement::reset() {
