@@ -1,6 +1,7 @@
 #include "actors/store.hpp"
 
 #include <chrono>
+#include <deque>
 #include <optional>
 #include <variant>
 
@@ -29,6 +30,9 @@ constexpr auto checkpoint_pause = std::chrono::milliseconds{100};
 constexpr auto expire_interval = std::chrono::minutes{5};
 constexpr int64_t dedup_window_ms = 24LL * 3600 * 1000;
 constexpr int64_t expiry_ms = 30LL * 24 * 3600 * 1000;
+// The directory saves every changed last_seen at once (a thousand rows every few seconds
+// under load): spread over several commits, they never hold a message's commit for long.
+constexpr size_t touches_per_commit = 64;
 
 struct append_op {
   mailbox_row row;
@@ -128,6 +132,7 @@ struct store_state {
   // here must read them (a copy may arrive after it loaded).
   std::vector<std::string> merged_owners;
   std::vector<write_op> batch;
+  std::deque<touch_op> touches;  // last_seen updates, committed a few at a time
   bool flush_queued = false;
   std::unique_ptr<checkpointer> checkpoints;
   node_metrics* metrics = nullptr;
@@ -224,13 +229,21 @@ void fail_all(std::vector<write_op>& ops, const caf::error& err) {
   }
 }
 
+void queue_flush(self_ptr self);
+
 void flush(self_ptr self) {
   auto& st = self->state;
   st.flush_queued = false;
-  if (st.batch.empty())
+  if (st.batch.empty() && st.touches.empty())
     return;
   std::vector<write_op> ops;
   ops.swap(st.batch);
+  for (size_t i = 0; i < touches_per_commit && !st.touches.empty(); ++i) {
+    ops.emplace_back(std::move(st.touches.front()));
+    st.touches.pop_front();
+  }
+  if (!st.touches.empty())
+    queue_flush(self);
   reply_list replies;
   replies.reserve(ops.size());
   auto started = std::chrono::steady_clock::now();
@@ -265,9 +278,8 @@ void flush(self_ptr self) {
   st.checkpoints->request();
 }
 
-void buffer(self_ptr self, write_op op) {
+void queue_flush(self_ptr self) {
   auto& st = self->state;
-  st.batch.push_back(std::move(op));
   if (!st.flush_queued) {
     // Queued behind everything already waiting in our mailbox: the flush takes all of it.
     st.flush_queued = true;
@@ -276,6 +288,17 @@ void buffer(self_ptr self, write_op op) {
     else
       self->send(self, caf::flush_atom_v);
   }
+}
+
+// Before a read, and at the end: everything buffered, whatever the commit size.
+void flush_all(self_ptr self) {
+  while (!self->state.batch.empty() || !self->state.touches.empty())
+    flush(self);
+}
+
+void buffer(self_ptr self, write_op op) {
+  self->state.batch.push_back(std::move(op));
+  queue_flush(self);
 }
 
 void expire(self_ptr self) {
@@ -328,7 +351,8 @@ caf::behavior store(caf::stateful_actor<store_state>* self, store_settings setti
   // Stop means: commit what is buffered (nothing acked depends on it, but nothing is
   // thrown away either), then go.
   self->set_exit_handler([self](caf::exit_msg& msg) {
-    flush(self);
+    while (!self->state.batch.empty() || !self->state.touches.empty())
+      flush_all(self);
     self->quit(msg.reason);
   });
   self->set_default_handler(log_unexpected(logs::store(), "store"));
@@ -350,7 +374,8 @@ caf::behavior store(caf::stateful_actor<store_state>* self, store_settings setti
       return promise;
     },
     [self](touch_atom, const std::string& user, int64_t last_seen) {
-      buffer(self, touch_op{user, last_seen});
+      self->state.touches.push_back(touch_op{user, last_seen});
+      queue_flush(self);
     },
     [self](status_atom, std::string& owner, std::string& peer, std::string& group,
            std::string& id, receipt_status status) {
@@ -363,7 +388,7 @@ caf::behavior store(caf::stateful_actor<store_state>* self, store_settings setti
                             std::move(id), static_cast<int>(status)});
     },
     [self](dump_atom, const std::string& owner) -> caf::result<mailbox_copy> {
-      flush(self);
+      flush_all(self);
       auto dump = self->state.copies->dump(owner);
       if (!dump)
         return std::move(dump.error());
@@ -390,7 +415,7 @@ caf::behavior store(caf::stateful_actor<store_state>* self, store_settings setti
       return promise;
     },
     [self](owners_atom) -> caf::result<std::vector<std::string>> {
-      flush(self);
+      flush_all(self);
       auto owners = self->state.copies->owners();
       if (!owners)
         return std::move(owners.error());
@@ -402,7 +427,7 @@ caf::behavior store(caf::stateful_actor<store_state>* self, store_settings setti
       return promise;
     },
     [self](group_get_atom, const std::string& gid) -> caf::result<group_record> {
-      flush(self);
+      flush_all(self);
       auto found = self->state.groups->get(gid);
       if (!found)
         return std::move(found.error());
@@ -411,7 +436,7 @@ caf::behavior store(caf::stateful_actor<store_state>* self, store_settings setti
       return to_record(std::move(**found));
     },
     [self](group_list_atom) -> caf::result<std::vector<group_record>> {
-      flush(self);
+      flush_all(self);
       auto rows = self->state.groups->load_all();
       if (!rows)
         return std::move(rows.error());
@@ -434,7 +459,7 @@ caf::behavior store(caf::stateful_actor<store_state>* self, store_settings setti
       SPDLOG_LOGGER_WARN(logs::store(), "event=delay_injected ms={} seconds={}", ms, seconds);
     },
     [self](load_atom, const std::string& owner) -> caf::result<mailbox_snapshot> {
-      flush(self);
+      flush_all(self);
       auto& st = self->state;
       auto loaded = st.mailboxes->load(owner, delivered_kept_in_memory);
       if (!loaded)
@@ -452,7 +477,7 @@ caf::behavior store(caf::stateful_actor<store_state>* self, store_settings setti
     },
     [self](find_atom, const std::string& owner, const std::string& peer,
            const std::string& group, const std::string& id) -> caf::result<mailbox_item> {
-      flush(self);
+      flush_all(self);
       auto found = self->state.mailboxes->find(owner, peer, group, id);
       if (found && !*found && group.empty())
         found = self->state.mailboxes->find_any_group(owner, peer, id);
@@ -463,7 +488,7 @@ caf::behavior store(caf::stateful_actor<store_state>* self, store_settings setti
       return to_item(std::move(**found));
     },
     [self](load_users_atom) -> caf::result<std::vector<user_record>> {
-      flush(self);
+      flush_all(self);
       auto rows = self->state.users->load_all();
       if (!rows)
         return std::move(rows.error());

@@ -1,6 +1,7 @@
 // The directory: keys on first use, live sessions, presence and its subscribers.
 
 #include "actors/directory.hpp"
+#include "runtime/clock.hpp"
 
 #include "tests/unit/actors/actor_fixture.hpp"
 
@@ -55,6 +56,42 @@ TEST_F(DirectoryTest, KeysSurviveARestartOfTheDirectory) {
   dir_actor = registered_actor(directory_name::value);
   EXPECT_NE(dir_actor, old);
   EXPECT_EQ(ask<std::string>(dir_actor, key_atom_v, std::string{"alice"}), "key-a");
+}
+
+// The store commits last_seen updates a few dozen at a time: a save of hundreds of
+// users still reaches the disk in full before the restarted directory reads it back.
+TEST_F(DirectoryTest, LastSeenOfManyUsersSurvivesARestartOfTheDirectory) {
+  constexpr int users = 300;
+  // Later than the logins' own times: last_seen only moves forward.
+  const int64_t base = now_ms() + 3'600'000;
+  for (int i = 0; i < users; ++i)
+    login("user" + std::to_string(i), "k", caf::actor{});
+  for (int i = 0; i < users; ++i)
+    self->send(dir_actor, seen_atom_v, "user" + std::to_string(i), base + i);
+  sched.run();
+  crash_actor(dir_actor);
+  dir_actor = registered_actor(directory_name::value);
+  for (int i = 0; i < users; ++i) {
+    auto user = "user" + std::to_string(i);
+    EXPECT_EQ(ask<presence_info>(dir_actor, presence_atom_v, user).last_seen, base + i)
+      << user;
+  }
+}
+
+// Updates that arrive together wait for their turn in small commits, but a read of the
+// users sees every one of them.
+TEST_F(DirectoryTest, TheStoreReadsBackEveryPendingLastSeenUpdate) {
+  constexpr int users = 300;
+  const int64_t base = now_ms() + 3'600'000;
+  for (int i = 0; i < users; ++i)
+    login("user" + std::to_string(i), "k", caf::actor{});
+  auto store = registered_actor(store_name::value);
+  for (int i = 0; i < users; ++i)
+    self->send(store, touch_atom_v, "user" + std::to_string(i), base + i);
+  auto loaded = ask<std::vector<user_record>>(store, load_users_atom_v);
+  ASSERT_EQ(loaded.size(), static_cast<size_t>(users));
+  for (const auto& u : loaded)
+    EXPECT_EQ(u.last_seen, base + std::stoi(u.user.substr(4))) << u.user;
 }
 
 TEST_F(DirectoryTest, ANewSessionReplacesTheOldOne) {
