@@ -351,8 +351,7 @@ caf::behavior store(caf::stateful_actor<store_state>* self, store_settings setti
   // Stop means: commit what is buffered (nothing acked depends on it, but nothing is
   // thrown away either), then go.
   self->set_exit_handler([self](caf::exit_msg& msg) {
-    while (!self->state.batch.empty() || !self->state.touches.empty())
-      flush_all(self);
+    flush_all(self);
     self->quit(msg.reason);
   });
   self->set_default_handler(log_unexpected(logs::store(), "store"));

@@ -102,18 +102,21 @@ int file_write(sqlite3_file* file, const void* data, int amount, sqlite3_int64 o
     if (int rc = flush(f); rc != SQLITE_OK)
       return rc;
   }
+  // After the page of a commit frame the commit is complete: it leaves at once.
+  bool completes_commit = f->flush_after_next_write;
+  f->flush_after_next_write = is_commit_frame_header(data, amount);
   if (f->pending->empty())
     f->pending_at = offset;
-  f->pending->append(static_cast<const char*>(data), static_cast<size_t>(amount));
-  bool commit_header = is_commit_frame_header(data, amount);
-  if (f->flush_after_next_write || f->pending->size() >= max_gathered_bytes) {
-    f->flush_after_next_write = false;
+  try {
+    f->pending->append(static_cast<const char*>(data), static_cast<size_t>(amount));
+  } catch (const std::bad_alloc&) {
+    // No exception may cross SQLite's C frames: without memory, write straight through.
     if (int rc = flush(f); rc != SQLITE_OK)
       return rc;
+    return real_methods(f).xWrite(f->real, data, amount, offset);
   }
-  // The commit frame's page comes next: once it is written the commit is complete.
-  if (commit_header)
-    f->flush_after_next_write = true;
+  if (completes_commit || f->pending->size() >= max_gathered_bytes)
+    return flush(f);
   return SQLITE_OK;
 }
 
