@@ -19,6 +19,7 @@
 #include "persistence/user_store.hpp"
 #include "runtime/clock.hpp"
 #include "runtime/logging.hpp"
+#include "runtime/thread_priority.hpp"
 #include "runtime/unexpected_message.hpp"
 
 namespace parley {
@@ -504,12 +505,32 @@ caf::behavior store(caf::stateful_actor<store_state>* self, store_settings setti
   };
 }
 
-caf::actor start_store(caf::local_actor* sup, const store_settings& settings,
-                       node_metrics* metrics, bool detached) {
-  auto handle = detached ? sup->spawn<caf::linked + caf::detached>(store, settings, metrics)
-                         : sup->spawn<caf::linked>(store, settings, metrics);
+namespace {
+
+caf::actor register_store(caf::local_actor* sup, caf::actor handle) {
   register_as(sup->system(), store_name::value, handle);
   return handle;
+}
+
+} // namespace
+
+caf::actor start_store(caf::local_actor* sup, const store_settings& settings,
+                       node_metrics* metrics, bool detached) {
+  if (!detached)
+    return register_store(sup, sup->spawn<caf::linked>(store, settings, metrics));
+  // On its own thread, the store yields to the CAF worker that wakes it: a commit can
+  // wait for a free core, while a worker taken off its core stalls every session and
+  // mailbox of the node (at 5,000 msg/s two of five of the worker's context switches
+  // followed waking the store; docs/benchmarks.md). The checkpointer's thread, started
+  // from the store's, inherits this.
+  auto background_store = [](caf::stateful_actor<store_state>* self, store_settings s,
+                             node_metrics* m) {
+    if (!run_as_batch_thread())
+      SPDLOG_LOGGER_WARN(logs::store(), "event=batch_scheduling_refused");
+    return store(self, std::move(s), m);
+  };
+  return register_store(sup, sup->spawn<caf::linked + caf::detached>(background_store,
+                                                                      settings, metrics));
 }
 
 } // namespace parley
