@@ -6,8 +6,9 @@
 //
 //   (deliver_many_atom, std::vector<std::string> users, mailbox_item) -> int64_t ts
 //       answered once every user's mailbox committed the item: the earliest ts they
-//       report (a repeat reports the time it was first stored). Users without an
-//       account are skipped. Fails with `unavailable` if a mailbox could not commit.
+//       report (a repeat reports the time it was first stored). Fails with
+//       `unavailable` if any mailbox did not commit, a mailbox that does not know its
+//       owner included (members are registered users, and accounts are never deleted).
 //
 // Registered as "fanout"; other nodes find it among a member's services.
 

@@ -242,12 +242,16 @@ caf::result<int64_t> send(self_ptr self, mailbox_item& item) {
   auto& st = self->state;
   if (st.in_flight >= max_sends_in_flight)
     return caf::make_error(errc::rate_limited, "too many group messages under way");
+  // Sends older than the dedup window are forgotten, oldest first: `send_order` is in
+  // the order of their times, and holds exactly the keys of `sends`.
+  auto now = now_ms();
+  while (!st.send_order.empty()
+         && now - st.sends.at(st.send_order.front()).ts > send_dedup_ms) {
+    st.sends.erase(st.send_order.front());
+    st.send_order.pop_front();
+  }
   auto key = item.peer + '\n' + item.id;
   auto known = st.sends.find(key);
-  if (known != st.sends.end() && now_ms() - known->second.ts > send_dedup_ms) {
-    st.sends.erase(known);
-    known = st.sends.end();
-  }
   if (known == st.sends.end()) {
     if (!is_member(st.record, item.peer))
       return caf::make_error(errc::not_member, st.gid);
@@ -257,7 +261,7 @@ caf::result<int64_t> send(self_ptr self, mailbox_item& item) {
       st.sends.erase(st.send_order.front());
       st.send_order.pop_front();
     }
-    known = st.sends.emplace(key, first_send{now_ms(), st.members_now}).first;
+    known = st.sends.emplace(key, first_send{now, st.members_now}).first;
     st.send_order.push_back(key);
   }
   item.kind = item_kind::message;

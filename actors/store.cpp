@@ -291,7 +291,8 @@ void queue_flush(self_ptr self) {
   }
 }
 
-// Before a read, and at the end: everything buffered, whatever the commit size.
+// Before reading users, and at the end: everything buffered, the last_seen updates that
+// wait for later commits too. Other reads need only `flush`: it commits the whole batch.
 void flush_all(self_ptr self) {
   while (!self->state.batch.empty() || !self->state.touches.empty())
     flush(self);
@@ -388,7 +389,7 @@ caf::behavior store(caf::stateful_actor<store_state>* self, store_settings setti
                             std::move(id), static_cast<int>(status)});
     },
     [self](dump_atom, const std::string& owner) -> caf::result<mailbox_copy> {
-      flush_all(self);
+      flush(self);
       auto dump = self->state.copies->dump(owner);
       if (!dump)
         return std::move(dump.error());
@@ -415,7 +416,7 @@ caf::behavior store(caf::stateful_actor<store_state>* self, store_settings setti
       return promise;
     },
     [self](owners_atom) -> caf::result<std::vector<std::string>> {
-      flush_all(self);
+      flush(self);
       auto owners = self->state.copies->owners();
       if (!owners)
         return std::move(owners.error());
@@ -427,7 +428,7 @@ caf::behavior store(caf::stateful_actor<store_state>* self, store_settings setti
       return promise;
     },
     [self](group_get_atom, const std::string& gid) -> caf::result<group_record> {
-      flush_all(self);
+      flush(self);
       auto found = self->state.groups->get(gid);
       if (!found)
         return std::move(found.error());
@@ -436,7 +437,7 @@ caf::behavior store(caf::stateful_actor<store_state>* self, store_settings setti
       return to_record(std::move(**found));
     },
     [self](group_list_atom) -> caf::result<std::vector<group_record>> {
-      flush_all(self);
+      flush(self);
       auto rows = self->state.groups->load_all();
       if (!rows)
         return std::move(rows.error());
@@ -459,7 +460,7 @@ caf::behavior store(caf::stateful_actor<store_state>* self, store_settings setti
       SPDLOG_LOGGER_WARN(logs::store(), "event=delay_injected ms={} seconds={}", ms, seconds);
     },
     [self](load_atom, const std::string& owner) -> caf::result<mailbox_snapshot> {
-      flush_all(self);
+      flush(self);
       auto& st = self->state;
       auto loaded = st.mailboxes->load(owner, delivered_kept_in_memory);
       if (!loaded)
@@ -477,10 +478,10 @@ caf::behavior store(caf::stateful_actor<store_state>* self, store_settings setti
     },
     [self](find_atom, const std::string& owner, const std::string& peer,
            const std::string& group, const std::string& id) -> caf::result<mailbox_item> {
-      flush_all(self);
-      auto found = self->state.mailboxes->find(owner, peer, group, id);
-      if (found && !*found && group.empty())
-        found = self->state.mailboxes->find_any_group(owner, peer, id);
+      flush(self);
+      // Without a group, any conversation's: the one-to-one one comes first.
+      auto found = group.empty() ? self->state.mailboxes->find_any_group(owner, peer, id)
+                                 : self->state.mailboxes->find(owner, peer, group, id);
       if (!found)
         return std::move(found.error());
       if (!*found)

@@ -137,19 +137,23 @@ caf::expected<mailbox_store::loaded_mailbox> mailbox_store::load(const std::stri
   return out;
 }
 
+caf::expected<std::optional<mailbox_row>> mailbox_store::first_row(sqlite_statement& st) {
+  auto found = st.step();
+  if (!found)
+    return std::move(found.error());
+  std::optional<mailbox_row> row;
+  if (*found)
+    row = rows::read(st, 0);
+  st.reset();  // an unfinished statement would hold a read snapshot open
+  return row;
+}
+
 caf::expected<std::optional<mailbox_row>>
 mailbox_store::find_any_group(const std::string& owner, const std::string& peer,
                               const std::string& msg_id) {
   find_any_group_.reset();
   find_any_group_.bind(1, owner).bind(2, peer).bind(3, msg_id);
-  auto found = find_any_group_.step();
-  if (!found)
-    return std::move(found.error());
-  std::optional<mailbox_row> row;
-  if (*found)
-    row = rows::read(find_any_group_, 0);
-  find_any_group_.reset();
-  return row;
+  return first_row(find_any_group_);
 }
 
 caf::expected<std::optional<mailbox_row>> mailbox_store::find(const std::string& owner,
@@ -158,14 +162,7 @@ caf::expected<std::optional<mailbox_row>> mailbox_store::find(const std::string&
                                                               const std::string& msg_id) {
   find_.reset();
   find_.bind(1, owner).bind(2, peer).bind(3, group).bind(4, msg_id);
-  auto found = find_.step();
-  if (!found)
-    return std::move(found.error());
-  std::optional<mailbox_row> row;
-  if (*found)
-    row = rows::read(find_, 0);
-  find_.reset();  // an unfinished statement would hold a read snapshot open
-  return row;
+  return first_row(find_);
 }
 
 caf::expected<int64_t> mailbox_store::expire(int64_t dedup_cutoff, int64_t expiry_cutoff,

@@ -67,6 +67,8 @@ public:
   caf::expected<int64_t> count_waiting();
 
 private:
+  /// The statement's first row, if any; resets it either way.
+  caf::expected<std::optional<mailbox_row>> first_row(sqlite_statement& st);
   caf::error read_rows(sqlite_statement& st, std::vector<mailbox_row>& waiting,
                        std::vector<mailbox_row>* delivered, int kind);
 
