@@ -46,8 +46,9 @@ caf::result<int64_t> deliver_many(self_ptr self, const std::vector<std::string>&
 
 } // namespace
 
-caf::behavior fanout(caf::stateful_actor<fanout_state>* self, const cluster_view* cluster) {
-  self->state.router.use(cluster);
+caf::behavior fanout(caf::stateful_actor<fanout_state>* self, const cluster_view* cluster,
+                     const local_virtual_actors* local) {
+  self->state.router.use(cluster, local);
   self->set_default_handler(log_unexpected(logs::group(), "fanout"));
   return {
     [self](deliver_many_atom, const std::vector<std::string>& users, mailbox_item& item) {
@@ -56,8 +57,9 @@ caf::behavior fanout(caf::stateful_actor<fanout_state>* self, const cluster_view
   };
 }
 
-caf::actor start_fanout(caf::local_actor* sup, const cluster_view* cluster) {
-  auto handle = sup->spawn<caf::linked>(fanout, cluster);
+caf::actor start_fanout(caf::local_actor* sup, const cluster_view* cluster,
+                        const local_virtual_actors* local) {
+  auto handle = sup->spawn<caf::linked>(fanout, cluster, local);
   register_as(sup->system(), fanout_name::value, handle);
   return handle;
 }

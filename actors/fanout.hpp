@@ -20,11 +20,15 @@
 
 namespace parley {
 
+struct local_virtual_actors;  // actors/placement.hpp
+
 struct fanout_state;
 
-caf::behavior fanout(caf::stateful_actor<fanout_state>* self, const cluster_view* cluster);
+caf::behavior fanout(caf::stateful_actor<fanout_state>* self, const cluster_view* cluster,
+                     const local_virtual_actors* local);
 
 /// Spawns the fanout actor linked to `sup` and registers it.
-caf::actor start_fanout(caf::local_actor* sup, const cluster_view* cluster);
+caf::actor start_fanout(caf::local_actor* sup, const cluster_view* cluster,
+                        const local_virtual_actors* local = nullptr);
 
 } // namespace parley

@@ -37,6 +37,8 @@
 
 namespace parley {
 
+struct local_virtual_actors;  // actors/placement.hpp
+
 struct mailbox_state;
 
 struct mailbox_settings {
@@ -44,6 +46,7 @@ struct mailbox_settings {
   size_t inbox_batch = 1000;            // items per long-poll answer
   const cluster_view* cluster = nullptr;  // none: a node of its own, no copies
   bool push = false;  // a push notifier runs (--push-webhook): tell it of offline messages
+  const local_virtual_actors* local = nullptr;  // none: routers ask the supervisors
 };
 
 caf::behavior mailbox(caf::stateful_actor<mailbox_state>* self, std::string owner,

@@ -29,14 +29,17 @@
 namespace parley {
 
 /// Which virtual actors a router finds: the supervisor that starts them on a key's
-/// primary node, and the child id of a key.
+/// primary node, the child id of a key, and the index of those running here.
 struct virtual_actor_kind {
   caf::atom_value supervisor;
   std::string (*child_id)(const std::string& key);
+  child_index local_virtual_actors::*running;
 };
 
-inline const virtual_actor_kind mailbox_actors{mailboxes_name::value, &mailbox_child_id};
-inline const virtual_actor_kind group_actors{groups_name::value, &group_child_id};
+inline const virtual_actor_kind mailbox_actors{mailboxes_name::value, &mailbox_child_id,
+                                               &local_virtual_actors::mailboxes};
+inline const virtual_actor_kind group_actors{groups_name::value, &group_child_id,
+                                             &local_virtual_actors::groups};
 
 class mailbox_router {
 public:
@@ -46,8 +49,12 @@ public:
 
   const virtual_actor_kind& kind() const { return kind_; }
 
-  /// Places users by `view` (none: every mailbox is local).
-  void use(const cluster_view* view) { view_ = view; }
+  /// Places users by `view` (none: every mailbox is local) and finds the actors running
+  /// on this node in `local` (none: asks their supervisor).
+  void use(const cluster_view* view, const local_virtual_actors* local = nullptr) {
+    view_ = view;
+    running_ = local ? &(local->*kind_.running) : nullptr;
+  }
   const cluster_view* view() const { return view_; }
 
   /// Forgets every handle found under an older cluster snapshot: mailboxes may have
@@ -71,6 +78,18 @@ public:
   }
 
   void forget(const std::string& user) { cache_.erase(user); }
+
+  /// The actor of `key` if it runs on this node, which is the key's primary now, and no
+  /// lookup of it by this router is under way (later sends must not overtake the sends
+  /// waiting for that lookup). Not cached: the index is the cache.
+  caf::actor running_here(const std::string& key) const {
+    if (!running_ || lookups_.count(key) != 0)
+      return {};
+    auto handle = running_->find(kind_.child_id(key));
+    if (!handle || !is_primary_here(snapshot_.current(view_), key))
+      return {};
+    return handle;
+  }
 
   struct waiter {
     std::function<void(caf::actor)> found;
@@ -96,6 +115,8 @@ public:
 
 private:
   const cluster_view* view_ = nullptr;
+  const child_index* running_ = nullptr;
+  mutable snapshot_cache snapshot_;
   uint64_t epoch_ = 0;
   size_t capacity_;
   virtual_actor_kind kind_;
@@ -109,11 +130,11 @@ private:
 /// session is a target, docs/benchmarks.md).
 class lazy_router {
 public:
-  mailbox_router& get(const cluster_view* view, size_t capacity,
-                      const virtual_actor_kind& kind = mailbox_actors) {
+  mailbox_router& get(const cluster_view* view, const local_virtual_actors* local,
+                      size_t capacity, const virtual_actor_kind& kind = mailbox_actors) {
     if (!router_) {
       router_ = std::make_unique<mailbox_router>(capacity, kind);
-      router_->use(view);
+      router_->use(view, local);
     }
     return *router_;
   }
@@ -122,13 +143,22 @@ private:
   std::unique_ptr<mailbox_router> router_;
 };
 
+/// `ask_supervisor` skips the index of actors running here: after a request to a handle
+/// found there failed, only the supervisor knows whether that actor is gone.
 template <class Self, class F, class OnError>
 void resolve_mailbox(Self* self, mailbox_router& router, const std::string& user, F f,
-                     OnError on_error, caf::duration remote_timeout = remote_request) {
+                     OnError on_error, caf::duration remote_timeout = remote_request,
+                     bool ask_supervisor = false) {
   router.check_epoch();
   if (auto mb = router.cached(user)) {
     f(mb);
     return;
+  }
+  if (!ask_supervisor) {
+    if (auto mb = router.running_here(user)) {
+      f(mb);
+      return;
+    }
   }
   if (!router.wait_for(user, {std::move(f), std::move(on_error)}))
     return;
@@ -170,7 +200,8 @@ template <class Self, class OnReply, class OnError>
 void request_mailbox(Self* self, mailbox_router& router, const std::string& user,
                      caf::message msg, OnReply on_reply, OnError on_error,
                      caf::duration timeout = local_request,
-                     int attempts = 3, caf::duration remote_timeout = remote_request) {
+                     int attempts = 3, caf::duration remote_timeout = remote_request,
+                     bool ask_supervisor = false) {
   resolve_mailbox(
     self, router, user,
     [self, &router, user, msg, on_reply, on_error, timeout, attempts,
@@ -183,7 +214,7 @@ void request_mailbox(Self* self, mailbox_router& router, const std::string& user
           if (attempts > 1 && mailbox_gone(err)) {
             router.forget(user);
             request_mailbox(self, router, user, std::move(msg), std::move(on_reply),
-                            std::move(on_error), timeout, attempts - 1, remote_timeout);
+                            std::move(on_error), timeout, attempts - 1, remote_timeout, true);
             return;
           }
           on_error(err);
@@ -194,12 +225,12 @@ void request_mailbox(Self* self, mailbox_router& router, const std::string& user
      remote_timeout](caf::error& err) mutable {
       if (attempts > 1 && mailbox_gone(err)) {
         request_mailbox(self, router, user, std::move(msg), std::move(on_reply),
-                        std::move(on_error), timeout, attempts - 1, remote_timeout);
+                        std::move(on_error), timeout, attempts - 1, remote_timeout, true);
         return;
       }
       on_error(err);
     },
-    remote_timeout);
+    remote_timeout, ask_supervisor);
 }
 
 } // namespace parley

@@ -39,7 +39,7 @@ struct mailbox_state {
   node_metrics* metrics = nullptr;
   mailbox_queue queue;
   lazy_router peers;  // mailboxes of the owner's peers, for receipts
-  mailbox_router& router() { return peers.get(settings.cluster, 64); }
+  mailbox_router& router() { return peers.get(settings.cluster, settings.local, 64); }
   snapshot_cache placement;
   caf::actor store;
   caf::actor session;  // the owner's live session, if attached

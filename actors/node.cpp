@@ -7,6 +7,7 @@
 #include "actors/fanout.hpp"
 #include "actors/group.hpp"
 #include "actors/handoff.hpp"
+#include "actors/placement.hpp"
 #include "actors/push_notifier.hpp"
 #include "actors/store.hpp"
 #include "runtime/config.hpp"
@@ -21,12 +22,13 @@ namespace {
 // reloads from the store.
 template <class Spawn>
 child_spec virtual_actors_spec(caf::atom_value name, std::string prefix, Spawn spawn,
-                               node_metrics* metrics, gauge* running) {
+                               node_metrics* metrics, gauge* running, child_index* index) {
   supervisor_flags flags;
   flags.name = to_string(name);
   flags.intensity = {100, std::chrono::seconds{10}};
   flags.restarts = &metrics->actor_restarts;
   flags.running_children = running;
+  flags.index = index;
   flags.factory = [prefix, spawn](const std::string& id) -> std::optional<child_spec> {
     if (id.rfind(prefix, 0) != 0)
       return std::nullopt;
@@ -93,8 +95,10 @@ caf::actor start_node_tree(caf::actor_system& sys, const node_tree_settings& set
   children.push_back({"directory",
                       [cluster](caf::local_actor* sup) { return start_directory(sup, cluster); },
                       child_kind::permanent});
+  auto* local = settings.local;
   auto mailbox = settings.mailbox;
   mailbox.cluster = cluster;
+  mailbox.local = local;
   if (settings.push) {
     mailbox.push = true;
     children.push_back({"notifier",
@@ -106,15 +110,18 @@ caf::actor start_node_tree(caf::actor_system& sys, const node_tree_settings& set
   }
   children.push_back(virtual_actors_spec(mailboxes_name::value, "mailbox:",
                                          mailbox_spawner{mailbox, metrics}, metrics,
-                                         &metrics->mailboxes));
+                                         &metrics->mailboxes,
+                                         local ? &local->mailboxes : nullptr));
   children.push_back({"fanout",
-                      [cluster](caf::local_actor* sup) { return start_fanout(sup, cluster); },
+                      [cluster, local](caf::local_actor* sup) {
+                        return start_fanout(sup, cluster, local);
+                      },
                       child_kind::permanent});
   group_settings groups;
   groups.cluster = cluster;
   children.push_back(virtual_actors_spec(groups_name::value, "group:",
                                          group_spawner{groups, metrics}, metrics,
-                                         &metrics->groups));
+                                         &metrics->groups, local ? &local->groups : nullptr));
   children.push_back(sessions_spec(metrics));
   if (!settings.media.root.empty())
     children.push_back({"media",

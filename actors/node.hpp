@@ -33,6 +33,8 @@
 
 namespace parley {
 
+struct local_virtual_actors;  // actors/placement.hpp
+
 struct node_tree_settings {
   store_settings store;
   mailbox_settings mailbox;
@@ -41,6 +43,9 @@ struct node_tree_settings {
   bool store_detached = true;
   /// Where users are placed; null for a node of its own (unit tests).
   cluster_view* cluster = nullptr;
+  /// Where the mailbox and group supervisors list their running children; null: nowhere
+  /// (every router then asks the supervisors).
+  local_virtual_actors* local = nullptr;
   /// Present when the node joins a mesh: membership is then part of the tree. Services
   /// and load are filled in by start_node_tree.
   std::optional<membership_settings> membership;

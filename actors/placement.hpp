@@ -16,6 +16,7 @@
 #include <caf/duration.hpp>
 
 #include "actors/messages.hpp"
+#include "runtime/child_index.hpp"
 #include "runtime/cluster_view.hpp"
 
 namespace parley {
@@ -30,6 +31,13 @@ inline const caf::duration local_request{caf::infinite};
 /// Requests to another node carry a timeout: a request to a node that died unanswered
 /// waits for it (CAF 0.17 does not fail requests to a lost node's proxies).
 inline const caf::duration remote_request{std::chrono::seconds{3}};
+
+/// The mailbox and group actors running on this node, kept by their supervisors and
+/// read by every router here (runtime/child_index.hpp says why).
+struct local_virtual_actors {
+  child_index mailboxes;
+  child_index groups;
+};
 
 /// The current snapshot, or a one-node cluster of "self" when there is no view (unit
 /// tests of single actors).

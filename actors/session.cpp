@@ -41,9 +41,11 @@ struct session_state {
   node_metrics* metrics = nullptr;
   token_bucket limiter;
   lazy_router found;  // mailboxes this session sent to or attached to
-  mailbox_router& router() { return found.get(settings.cluster, 1024); }
+  mailbox_router& router() { return found.get(settings.cluster, settings.local, 1024); }
   lazy_router found_groups;  // groups this session used
-  mailbox_router& groups() { return found_groups.get(settings.cluster, 64, group_actors); }
+  mailbox_router& groups() {
+    return found_groups.get(settings.cluster, settings.local, 64, group_actors);
+  }
   caf::actor own_mailbox;
   caf::actor own_directory;  // the directory that knows this session is online
   std::vector<std::string> watched;  // users this session subscribed to

@@ -20,6 +20,8 @@
 
 namespace parley {
 
+struct local_virtual_actors;  // actors/placement.hpp
+
 struct session_state;
 
 struct session_settings {
@@ -27,6 +29,7 @@ struct session_settings {
   const cluster_view* cluster = nullptr;  // none: everything is on this node
   double frames_per_second = 2000;  // sustained rate limit per session
   double frame_burst = 4000;
+  const local_virtual_actors* local = nullptr;  // none: routers ask the supervisors
 };
 
 caf::behavior session(caf::stateful_actor<session_state>* self, session_args args,

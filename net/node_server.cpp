@@ -18,6 +18,7 @@
 #include "actors/messages.hpp"
 #include "actors/node.hpp"
 #include "actors/node_metrics.hpp"
+#include "actors/placement.hpp"
 #include "net/admin_port.hpp"
 #include "net/auth.hpp"
 #include "net/client_port.hpp"
@@ -79,8 +80,10 @@ int run_node(const node_settings& settings, const std::string& secret) {
   std::atomic<bool> serving{false};
   member_info self_info{settings.id, {}, {}, settings.cluster.listen.to_string(), {}, 0, 0};
   cluster_view cluster{cluster_snapshot::single(self_info, settings.cluster.replicas)};
+  local_virtual_actors local;
   session_settings sessions{settings.id};
   sessions.cluster = &cluster;
+  sessions.local = &local;
   gateway_context gateway{sys, metrics, auth, sessions, [&cluster] {
                             std::vector<std::string> urls;
                             for (const auto& m : cluster.current()->members())
@@ -147,6 +150,7 @@ int run_node(const node_settings& settings, const std::string& secret) {
   tree.store = settings.store;
   tree.media.root = settings.data_dir / "media";
   tree.cluster = &cluster;
+  tree.local = &local;
   tree.membership = mesh;
   auto node = start_node_tree(sys, tree, &metrics);
   std::promise<caf::error> tree_down;

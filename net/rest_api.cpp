@@ -56,9 +56,10 @@ struct exchange {
 
 template <class F>
 void in_actor(gateway_context& ctx, F f) {
-  ctx.sys.spawn([f = std::move(f), cluster = ctx.session.cluster](rest_self self) mutable {
-    self->state.router.use(cluster);
-    self->state.groups.use(cluster);
+  ctx.sys.spawn([f = std::move(f), cluster = ctx.session.cluster,
+                 local = ctx.session.local](rest_self self) mutable {
+    self->state.router.use(cluster, local);
+    self->state.groups.use(cluster, local);
     f(self);
   });
 }

@@ -33,8 +33,16 @@ void update_gauge(self_ptr self) {
       static_cast<int64_t>(st.children.size() + st.adopted.size()));
 }
 
+// Every change of a child's handle goes through here, so that the index never names a
+// child this supervisor has let go of.
+void set_handle(self_ptr self, supervisor_state::child& c, caf::actor handle) {
+  c.handle = std::move(handle);
+  if (auto* index = self->state.flags.index)
+    index->set(c.spec.id, c.handle);
+}
+
 caf::actor start(self_ptr self, supervisor_state::child& c) {
-  c.handle = c.spec.start(self);
+  set_handle(self, c, c.spec.start(self));
   if (c.handle)
     self->state.id_of[c.handle.address()] = c.spec.id;
   return c.handle;
@@ -58,6 +66,8 @@ caf::expected<caf::actor> add_and_start(self_ptr self, child_spec spec) {
 
 void forget(self_ptr self, const std::string& id) {
   auto& st = self->state;
+  if (st.flags.index)
+    st.flags.index->set(id, nullptr);
   st.children.erase(id);
   for (auto i = st.start_order.begin(); i != st.start_order.end(); ++i) {
     if (*i == id) {
@@ -79,7 +89,7 @@ void stop_siblings(self_ptr self, const std::string& except) {
     // user_shutdown, not kill: kill cannot be trapped and would cross the sibling's own
     // links into children that should stop in order.
     self->send_exit(c.handle, caf::exit_reason::user_shutdown);
-    c.handle = nullptr;
+    set_handle(self, c, nullptr);
   }
 }
 
@@ -98,7 +108,7 @@ void on_child_exit(self_ptr self, const std::string& id, const caf::error& reaso
   if (it == st.children.end())
     return;
   auto& c = it->second;
-  c.handle = nullptr;
+  set_handle(self, c, nullptr);
   bool abnormal = reason && reason != caf::exit_reason::normal;
   if (!should_restart(c.spec.kind, reason)) {
     if (abnormal)
@@ -137,6 +147,11 @@ caf::behavior supervisor(supervisor_actor_type* self, supervisor_flags flags,
   auto& st = self->state;
   st.budget = restart_budget{flags.intensity};
   st.flags = std::move(flags);
+  if (auto* index = st.flags.index) {
+    // A restarted supervisor starts its children anew; the old ones are gone with it.
+    index->clear();
+    self->attach_functor([index] { index->clear(); });
+  }
   self->set_exit_handler([self](caf::exit_msg& msg) {
     auto& st = self->state;
     if (auto i = st.id_of.find(msg.source); i != st.id_of.end()) {

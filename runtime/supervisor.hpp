@@ -35,6 +35,7 @@
 #include <caf/local_actor.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include "runtime/child_index.hpp"
 #include "runtime/metrics.hpp"
 #include "runtime/restart_budget.hpp"
 #include "runtime/type_ids.hpp"
@@ -63,6 +64,8 @@ struct supervisor_flags {
   std::function<std::optional<child_spec>(const std::string& id)> factory;
   counter* restarts = nullptr;      // counts every restart, if set
   gauge* running_children = nullptr;  // tracks the number of children, if set
+  /// Kept up to date with every running specced child, if set (read by other actors).
+  child_index* index = nullptr;
 };
 
 struct supervisor_state {

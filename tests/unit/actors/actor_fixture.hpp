@@ -14,6 +14,7 @@
 #include "actors/messages.hpp"
 #include "actors/node.hpp"
 #include "actors/node_metrics.hpp"
+#include "actors/placement.hpp"
 #include "runtime/logging.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -54,6 +55,7 @@ protected:
                         std::shared_ptr<push_transport> push = nullptr) {
     node_tree_settings s;
     s.cluster = cluster;
+    s.local = &local;
     s.push = std::move(push);
     s.store.database = dir / "parley.db";
     s.store_detached = false;
@@ -122,6 +124,8 @@ protected:
   }
 
   temp_dir dir;
+  // Before the actor system: its supervisors clear their index when they stop.
+  local_virtual_actors local;
   deterministic_config cfg;
   caf::actor_system sys;
   caf::scheduler::test_coordinator& sched;

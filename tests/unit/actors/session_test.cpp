@@ -52,6 +52,8 @@ protected:
     args.token = "token-" + user;
     args.nodes = {"ws://127.0.0.1:1/v1/ws"};
     args.link = c.link;
+    if (!settings.local)
+      settings.local = &local;
     c.session = spawn_session(sys, std::move(args), settings, &metrics);
     sched.run();
     return c;
@@ -102,6 +104,27 @@ TEST_F(SessionTest, SendIsAckedAndPushedToTheRecipient) {
   EXPECT_EQ(items[0].item.ts, acks[0].ts);
   EXPECT_EQ(metrics.messages_acked.value(), 1u);
   EXPECT_EQ(metrics.ack_latency.count(), 1u);
+}
+
+// A session finds a running mailbox in the supervisor's index. A handle read there can
+// belong to a mailbox that has just stopped; the send then asks the supervisor, which
+// knows the mailbox that runs now, and the message is acked and delivered all the same.
+TEST_F(SessionTest, AStaleHandleInTheIndexCostsARetryNotTheMessage) {
+  auto alice = open("alice");
+  auto bob = open("bob");
+  auto running = local.mailboxes.find(mailbox_child_id("bob"));
+  ASSERT_TRUE(running);
+  auto stopped = sys.spawn([]() -> caf::behavior { return {[](int) {}}; });
+  caf::anon_send_exit(stopped, caf::exit_reason::user_shutdown);
+  sched.run();
+  local.mailboxes.set(mailbox_child_id("bob"), stopped);  // as if read just before the stop
+  caf::anon_send(alice.session, send_to("bob", "m1"));
+  sched.run();
+  EXPECT_TRUE(alice.link->all<error_frame>().empty());
+  ASSERT_EQ(alice.link->all<ack_frame>().size(), 1u);
+  auto items = bob.link->all<item_frame>();
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].item.id, "m1");
 }
 
 TEST_F(SessionTest, ConfirmationsBecomeReceiptsForTheSender) {

@@ -189,6 +189,38 @@ TEST_F(SupervisorTest, FactoryStartsVirtualChildrenOnce) {
   EXPECT_EQ(log->starts["w:1"], 2);
 }
 
+// Other actors find running children in the index instead of asking: it must name
+// exactly the children that run, under their current handles.
+TEST_F(SupervisorTest, TheIndexFollowsStartsRestartsAndStops) {
+  child_index index;
+  supervisor_flags flags;
+  flags.name = "virtual";
+  flags.index = &index;
+  auto log_ptr = log;
+  flags.factory = [log_ptr](const std::string& id) -> std::optional<child_spec> {
+    return worker_spec(id, child_kind::transient, log_ptr);
+  };
+  auto sup = start(flags, {worker_spec("fixed", child_kind::permanent, log)});
+  EXPECT_EQ(index.find("fixed"), child(sup, "fixed"));
+  EXPECT_FALSE(index.find("w:1"));
+  auto first = ask<caf::actor>(sup, ensure_child_atom_v, std::string{"w:1"});
+  EXPECT_EQ(index.find("w:1"), first);
+  crash(first);  // restarted under a new handle
+  auto second = child(sup, "w:1");
+  EXPECT_NE(second, first);
+  EXPECT_EQ(index.find("w:1"), second);
+  finish(second);  // a transient child that ended normally is gone
+  EXPECT_FALSE(index.find("w:1"));
+  ask<caf::actor>(sup, ensure_child_atom_v, std::string{"w:2"});
+  caf::anon_send(sup, stop_child_atom_v, std::string{"w:2"});
+  sched.run();
+  EXPECT_FALSE(index.find("w:2"));
+  EXPECT_EQ(index.size(), 1u);
+  caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
+  sched.run();
+  EXPECT_EQ(index.size(), 0u);  // its children went down with it
+}
+
 TEST_F(SupervisorTest, AdoptedChildrenAreWatchedNotRestarted) {
   supervisor_flags flags;
   flags.name = "sessions";
