@@ -4,6 +4,9 @@
 // tests implement it with a vector. Both calls are safe from any thread and never block:
 // frames are queued and leave in the order they were sent.
 
+#include <cstdint>
+#include <vector>
+
 #include "actors/frames.hpp"
 
 namespace parley {
@@ -25,6 +28,13 @@ public:
   virtual bool send(outgoing_frame frame) = 0;
   /// Flushes what was sent before, then closes. Later sends are dropped.
   virtual void close(close_reason why) = 0;
+  /// Holds the frames sent from now on back until uncork(). A link that cannot hold
+  /// frames writes them as they come.
+  virtual void cork() {}
+  /// Writes the held frames, in one write where the socket takes them all. Returns the
+  /// seqs of the receipts among them that are written by the time it returns; the others
+  /// are reported with written_atom as for send().
+  virtual std::vector<int64_t> uncork() { return {}; }
 };
 
 } // namespace parley

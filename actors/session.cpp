@@ -51,6 +51,7 @@ struct session_state {
   std::vector<std::string> watched;  // users this session subscribed to
   int64_t last_frame_ms = 0;
   int64_t last_reported_ms = 0;
+  bool corked = false;  // frames are held back until our flush message comes
 };
 
 namespace {
@@ -60,6 +61,34 @@ using self_ptr = caf::stateful_actor<session_state>*;
 // The directory serving `user`: on the user's primary node.
 caf::actor directory_of(self_ptr self, const std::string& user) {
   return directory_for(self->system(), self->state.settings.cluster, user);
+}
+
+// Sends a frame to the client. While more messages wait in our mailbox, frames are held
+// back and leave in one write when the flush message, sent to ourselves behind those
+// messages, comes: one socket write per batch instead of one per frame. Flat out a
+// write per frame was most of the actor thread's time (the loopback peer's receive work
+// runs inside send()); with an empty mailbox a frame leaves at once, as before.
+bool send_frame(self_ptr self, outgoing_frame frame) {
+  auto& st = self->state;
+  if (!st.corked && !self->mailbox().empty()) {
+    st.corked = true;
+    st.args.link->cork();
+    self->send(self, caf::flush_atom_v);
+  }
+  return st.args.link->send(std::move(frame));
+}
+
+void receipts_handed(self_ptr self, std::vector<int64_t> receipt_seqs) {
+  if (auto& mb = self->state.own_mailbox)
+    self->send(mb, handed_atom_v, std::move(receipt_seqs));
+}
+
+void uncork(self_ptr self) {
+  auto& st = self->state;
+  st.corked = false;
+  auto written = st.args.link->uncork();
+  if (!written.empty())
+    receipts_handed(self, std::move(written));
 }
 
 void send_error(self_ptr self, std::string id, const caf::error& err) {
@@ -72,7 +101,7 @@ void send_error(self_ptr self, std::string id, const caf::error& err) {
   } else {
     message = context_text(err);
   }
-  self->state.args.link->send(error_frame{std::move(id), code, std::move(message)});
+  send_frame(self, error_frame{std::move(id), code, std::move(message)});
 }
 
 void report_seen(self_ptr self) {
@@ -90,7 +119,7 @@ bool admit(self_ptr self, const std::string& id) {
     report_seen(self);
   if (st.limiter.try_take(steady_ns()))
     return true;
-  st.args.link->send(error_frame{id, errc::rate_limited, "slow down"});
+  send_frame(self, error_frame{id, errc::rate_limited, "slow down"});
   return false;
 }
 
@@ -140,7 +169,7 @@ void handle_send(self_ptr self, send_request& req) {
       // Counted before the client hears of it: whoever reads the ack then sees the count.
       st.metrics->messages_acked.inc();
       st.metrics->ack_latency.observe(std::chrono::nanoseconds{steady_ns() - arrived_ns});
-      st.args.link->send(ack_frame{id, ts});
+      send_frame(self, ack_frame{id, ts});
     },
     [self, id](caf::error& err) { send_error(self, id, err); });
 }
@@ -169,7 +198,7 @@ void create_group(self_ptr self, group_create_request& req) {
   request_mailbox(
     self, st.groups(), gid, caf::make_message(group_create_atom_v, std::move(proposal)),
     [self, id = req.id](group_record& rec) {
-      self->state.args.link->send(group_frame{id, rec.gid, false, {}, {}, {}});
+      send_frame(self, group_frame{id, rec.gid, false, {}, {}, {}});
     },
     [self, id = req.id](caf::error& err) { send_error(self, id, err); });
 }
@@ -194,12 +223,11 @@ void change_group(self_ptr self, group_request& req) {
   request_mailbox(
     self, st.groups(), req.group, std::move(msg),
     [self, id = req.id, op = req.op](group_record& rec) {
-      auto& link = self->state.args.link;
       if (op == group_op::info)
-        link->send(group_frame{id, rec.gid, true, std::move(rec.name), std::move(rec.owner),
-                               std::move(rec.members)});
+        send_frame(self, group_frame{id, rec.gid, true, std::move(rec.name),
+                                     std::move(rec.owner), std::move(rec.members)});
       else
-        link->send(ok_frame{id});
+        send_frame(self, ok_frame{id});
     },
     [self, id = req.id](caf::error& err) { send_error(self, id, err); });
 }
@@ -241,7 +269,7 @@ void subscribe(self_ptr self, const subscribe_request& req) {
             if (std::find(watched.begin(), watched.end(), u) == watched.end())
               watched.push_back(u);
           if (--*pending == 0 && !*failed)
-            self->state.args.link->send(ok_frame{id});
+            send_frame(self, ok_frame{id});
         },
         [self, failed, id = req.id](caf::error& err) {
           if (!*failed)
@@ -300,10 +328,9 @@ caf::behavior running(self_ptr self) {
       if (!admit(self, req.id))
         return;
       ask_directory(self, req.id, req.user, caf::make_message(presence_atom_v, req.user),
-                                   [self, id = req.id](presence_info& p) {
-                                     self->state.args.link->send(
-                                       presence_frame{id, p.user, p.online, p.last_seen});
-                                   });
+                    [self, id = req.id](presence_info& p) {
+                      send_frame(self, presence_frame{id, p.user, p.online, p.last_seen});
+                    });
     },
     [self](subscribe_request& req) {
       if (!admit(self, req.id))
@@ -314,9 +341,9 @@ caf::behavior running(self_ptr self) {
       if (!admit(self, req.id))
         return;
       ask_directory(self, req.id, req.user, caf::make_message(key_atom_v, req.user),
-                                 [self, id = req.id, user = req.user](std::string& key) {
-                                   self->state.args.link->send(key_frame{id, user, key});
-                                 });
+                    [self, id = req.id, user = req.user](std::string& key) {
+                      send_frame(self, key_frame{id, user, key});
+                    });
     },
     [self](group_create_request& req) {
       if (!admit(self, req.id))
@@ -331,18 +358,19 @@ caf::behavior running(self_ptr self) {
     [self](ping_request& req) {
       if (!admit(self, req.id))
         return;
-      self->state.args.link->send(pong_frame{req.id, now_ms()});
+      send_frame(self, pong_frame{req.id, now_ms()});
     },
     [self](push_atom, mailbox_item& item) {
       auto& st = self->state;
       auto receipt_seq = item.kind == item_kind::receipt ? item.seq : 0;
-      bool written = st.args.link->send(item_frame{st.args.user, std::move(item)});
-      if (written && receipt_seq != 0 && st.own_mailbox)
-        self->send(st.own_mailbox, handed_atom_v, std::vector<int64_t>{receipt_seq});
+      bool written = send_frame(self, item_frame{st.args.user, std::move(item)});
+      if (written && receipt_seq != 0)
+        receipts_handed(self, {receipt_seq});
     },
     [self](presence_atom, presence_info& p) {
-      self->state.args.link->send(presence_frame{{}, p.user, p.online, p.last_seen});
+      send_frame(self, presence_frame{{}, p.user, p.online, p.last_seen});
     },
+    [self](caf::flush_atom) { uncork(self); },
     [self](seen_atom) { return self->state.last_frame_ms; },
     [self](attach_atom) { attach_to_mailbox(self); },
     [self](login_atom) { register_online(self); },
@@ -362,8 +390,7 @@ caf::behavior running(self_ptr self) {
       self->quit();
     },
     [self](written_atom, std::vector<int64_t>& receipt_seqs) {
-      if (auto& mb = self->state.own_mailbox)
-        self->send(mb, handed_atom_v, std::move(receipt_seqs));
+      receipts_handed(self, std::move(receipt_seqs));
     },
   };
 }

@@ -217,7 +217,7 @@ bool ws_connection::enqueue(ws::opcode op, std::string_view payload, int64_t rec
   std::lock_guard<std::mutex> guard{out_mutex_};
   if (close_queued_)
     return false;
-  if (!flush_posted_ && !writing_ && out_pending_.empty() && !socket_closed_) {
+  if (!corked_ && !flush_posted_ && !writing_ && out_pending_.empty() && !socket_closed_) {
     // Nothing queued: write from this thread at once. Waking the Asio thread for every
     // frame cost more than the write itself on this VM (docs/benchmarks.md).
     thread_local std::string frame;
@@ -234,11 +234,38 @@ bool ws_connection::enqueue(ws::opcode op, std::string_view payload, int64_t rec
   }
   if (receipt_seq != 0)
     receipts_pending_.push_back(receipt_seq);
-  if (!flush_posted_ && !writing_) {
+  if (!corked_ && !flush_posted_ && !writing_) {
     flush_posted_ = true;
     boost::asio::post(socket_.get_executor(), [self = shared_from_this()] { self->flush(); });
   }
   return false;
+}
+
+void ws_connection::cork() {
+  std::lock_guard<std::mutex> guard{out_mutex_};
+  corked_ = true;
+}
+
+std::vector<int64_t> ws_connection::uncork() {
+  std::vector<int64_t> written;
+  std::lock_guard<std::mutex> guard{out_mutex_};
+  corked_ = false;
+  if (flush_posted_ || writing_ || out_pending_.empty())
+    return written;  // the Asio thread writes them (a close or a slow socket came first)
+  if (!socket_closed_) {
+    auto n = ::send(socket_.native_handle(), out_pending_.data(), out_pending_.size(),
+                    MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n == static_cast<ssize_t>(out_pending_.size())) {
+      std::string{}.swap(out_pending_);  // idle connections keep no write buffer
+      written.swap(receipts_pending_);
+      return written;
+    }
+    if (n > 0)
+      out_pending_.erase(0, static_cast<size_t>(n));
+  }
+  flush_posted_ = true;
+  boost::asio::post(socket_.get_executor(), [self = shared_from_this()] { self->flush(); });
+  return written;
 }
 
 void ws_connection::enqueue_close(uint16_t code) {

@@ -9,7 +9,9 @@
 // Reads wait for readability and then read into a per-thread scratch buffer, so an idle
 // connection holds no read buffer. A frame sent while nothing is queued is written at
 // once by the sending thread; frames that find others queued are framed into one pending
-// buffer and leave in a single write per flush on the Asio thread.
+// buffer and leave in a single write per flush on the Asio thread. While corked (the
+// session has more messages waiting), frames gather in the pending buffer and uncork()
+// writes them from the sending thread in one send().
 
 #include <memory>
 #include <mutex>
@@ -39,6 +41,8 @@ public:
 
   bool send(outgoing_frame frame) override;
   void close(close_reason why) override;
+  void cork() override;
+  std::vector<int64_t> uncork() override;
 
 private:
   enum class phase { awaiting_hello, open, closed };
@@ -75,6 +79,7 @@ private:
   bool flush_posted_ = false;
   bool writing_ = false;
   bool close_queued_ = false;
+  bool corked_ = false;
   bool socket_closed_ = false;
 };
 

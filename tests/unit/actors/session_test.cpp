@@ -3,6 +3,7 @@
 #include "actors/session.hpp"
 
 #include <map>
+#include <utility>
 
 #include "tests/unit/actors/actor_fixture.hpp"
 
@@ -34,6 +35,33 @@ public:
   std::optional<close_reason> closed;
 };
 
+// A socket that takes every write: a frame sent while not corked is written at once,
+// frames sent while corked are written by uncork(). `events` records the order.
+class corking_link : public recording_link {
+public:
+  bool send(outgoing_frame frame) override {
+    events.push_back(corked ? "held" : "sent");
+    if (auto* item = std::get_if<item_frame>(&frame);
+        corked && item && item->item.kind == item_kind::receipt)
+      held_receipts.push_back(item->item.seq);
+    recording_link::send(std::move(frame));
+    return !corked;
+  }
+  void cork() override {
+    corked = true;
+    events.push_back("cork");
+  }
+  std::vector<int64_t> uncork() override {
+    corked = false;
+    events.push_back("uncork");
+    return std::exchange(held_receipts, {});
+  }
+
+  bool corked = false;
+  std::vector<std::string> events;
+  std::vector<int64_t> held_receipts;
+};
+
 class SessionTest : public ActorTest {
 protected:
   void SetUp() override { start_tree(); }
@@ -44,8 +72,9 @@ protected:
   };
 
   client open(const std::string& user, const std::string& key = std::string(32, 'k'),
-              session_settings settings = {"n1"}) {
-    client c{std::make_shared<recording_link>(), {}};
+              session_settings settings = {"n1"},
+              std::shared_ptr<recording_link> link = nullptr) {
+    client c{link ? std::move(link) : std::make_shared<recording_link>(), {}};
     session_args args;
     args.user = user;
     args.key = key;
@@ -138,6 +167,44 @@ TEST_F(SessionTest, ConfirmationsBecomeReceiptsForTheSender) {
   for (auto& f : alice.link->all<item_frame>())
     seen.push_back(f.item.status);
   EXPECT_EQ(seen, (std::vector<receipt_status>{receipt_status::delivered, receipt_status::read}));
+}
+
+// Frames made while more messages wait for the session leave in one write, in order,
+// once the session has worked through them.
+TEST_F(SessionTest, FramesMadeWhileMessagesWaitLeaveTogetherInOrder) {
+  auto link = std::make_shared<corking_link>();
+  auto alice = open("alice", std::string(32, 'k'), {"n1"}, link);
+  link->events.clear();
+  for (int i = 0; i < 3; ++i)
+    caf::anon_send(alice.session, ping_request{"p" + std::to_string(i)});
+  sched.run();
+  EXPECT_EQ(link->events,
+            (std::vector<std::string>{"cork", "held", "held", "held", "uncork"}));
+  std::vector<std::string> ids;
+  for (auto& f : link->all<pong_frame>())
+    ids.push_back(f.id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"p0", "p1", "p2"}));
+  caf::anon_send(alice.session, ping_request{"p3"});  // alone: written at once
+  sched.run();
+  EXPECT_EQ(link->events.back(), "sent");
+}
+
+// A receipt is the client's once written; one written by uncork is no exception, and a
+// later session of the same user does not get it again.
+TEST_F(SessionTest, ReceiptsWrittenTogetherAreNotSentToTheNextSession) {
+  auto link = std::make_shared<corking_link>();
+  auto alice = open("alice", std::string(32, 'k'), {"n1"}, link);
+  auto bob = open("bob");
+  caf::anon_send(alice.session, send_to("bob", "m1"));
+  sched.run();
+  link->events.clear();
+  caf::anon_send(bob.session, confirm_request{"alice", "m1", {}, receipt_status::read});
+  sched.run();
+  ASSERT_EQ(link->all<item_frame>().size(), 2u);
+  ASSERT_EQ(link->events,
+            (std::vector<std::string>{"cork", "held", "held", "uncork"}));
+  auto again = open("alice");
+  EXPECT_TRUE(again.link->all<item_frame>().empty());
 }
 
 TEST_F(SessionTest, UnknownRecipientAndGroupsAreErrorsForThatId) {
