@@ -139,9 +139,32 @@ public:
     return *router_;
   }
 
+  /// The router if one was made.
+  mailbox_router* existing() { return router_.get(); }
+
 private:
   std::unique_ptr<mailbox_router> router_;
 };
+
+/// Asks the supervisor of `kind` on the primary node of `key` for the actor of `key`,
+/// started there if need be: `found` gets its handle, `failed` the error.
+template <class Self, class Found, class Failed>
+void ask_supervisor_for(Self* self, const cluster_view* view, const virtual_actor_kind& kind,
+                        const std::string& key, caf::duration remote_timeout, Found found,
+                        Failed failed) {
+  auto snap = snapshot_of(view);
+  auto node = snap->primary(key);
+  auto sup = node.empty() ? caf::actor{}
+                          : service_on(self->system(), *snap, node, kind.supervisor);
+  if (!sup) {
+    caf::error err = caf::make_error(errc::unavailable, "no supervisor for " + key);
+    failed(err);
+    return;
+  }
+  auto timeout = snap->is_local(node) ? local_request : remote_timeout;
+  self->request(sup, timeout, ensure_child_atom_v, kind.child_id(key))
+    .then(std::move(found), std::move(failed));
+}
 
 /// `ask_supervisor` skips the index of actors running here: after a request to a handle
 /// found there failed, only the supervisor knows whether that actor is gone.
@@ -162,28 +185,17 @@ void resolve_mailbox(Self* self, mailbox_router& router, const std::string& user
   }
   if (!router.wait_for(user, {std::move(f), std::move(on_error)}))
     return;
-  auto snap = snapshot_of(router.view());
-  auto node = snap->primary(user);
-  auto sup = node.empty() ? caf::actor{}
-                          : service_on(self->system(), *snap, node, router.kind().supervisor);
-  if (!sup) {
-    caf::error err = caf::make_error(errc::unavailable, "no supervisor for " + user);
-    for (auto& w : router.finish(user))
-      w.failed(err);
-    return;
-  }
-  auto timeout = snap->is_local(node) ? local_request : remote_timeout;
-  self->request(sup, timeout, ensure_child_atom_v, router.kind().child_id(user))
-    .then(
-      [&router, user](caf::actor& mb) {
-        router.remember(user, mb);
-        for (auto& w : router.finish(user))
-          w.found(mb);
-      },
-      [&router, user](caf::error& err) {
-        for (auto& w : router.finish(user))
-          w.failed(err);
-      });
+  ask_supervisor_for(
+    self, router.view(), router.kind(), user, remote_timeout,
+    [&router, user](caf::actor& mb) {
+      router.remember(user, mb);
+      for (auto& w : router.finish(user))
+        w.found(mb);
+    },
+    [&router, user](caf::error& err) {
+      for (auto& w : router.finish(user))
+        w.failed(err);
+    });
 }
 
 /// True for failures after which the same request may succeed at a mailbox found anew:

@@ -123,19 +123,18 @@ bool admit(self_ptr self, const std::string& id) {
   return false;
 }
 
+// Found through the supervisor, not the router: an idle session then holds no router
+// (memory per idle session is a target, docs/benchmarks.md).
 void attach_to_mailbox(self_ptr self) {
   auto& st = self->state;
-  resolve_mailbox(
-    self, st.router(), st.args.user,
-    [self](caf::actor mb) {
+  ask_supervisor_for(
+    self, st.settings.cluster, mailbox_actors, st.args.user, remote_request,
+    [self](caf::actor& mb) {
       self->state.own_mailbox = mb;
       self->monitor(mb);
       self->request(mb, local_request, attach_atom_v, caf::actor_cast<caf::actor>(self))
         .then([]() {},
-              [self](caf::error&) {
-                self->state.router().forget(self->state.args.user);
-                self->delayed_send(self, reattach_delay, attach_atom_v);
-              });
+              [self](caf::error&) { self->delayed_send(self, reattach_delay, attach_atom_v); });
     },
     [self](caf::error& err) {
       SPDLOG_LOGGER_WARN(logs::session(), "event=attach_failed user={} err={}",
@@ -436,7 +435,8 @@ caf::behavior session(caf::stateful_actor<session_state>* self, session_args arg
       // Our mailbox crashed and is being restarted, or moved to another node, or its
       // node died: attach to the one that serves us now.
       st.own_mailbox = nullptr;
-      st.router().forget(st.args.user);
+      if (auto* router = st.found.existing())
+        router->forget(st.args.user);
       self->delayed_send(self, reattach_delay, attach_atom_v);
     }
     if (st.own_directory && msg.source == st.own_directory.address()) {
