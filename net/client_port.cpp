@@ -20,10 +20,20 @@ void client_port::handle(const std::shared_ptr<http_connection>& conn, http_requ
 }
 
 // Only a holder of a valid token may make the node hold a 16 MiB body: an upload
-// without one is refused by its size, or with 401 once its (small) body is read.
+// without one may send no more than any other request, and is refused with 401.
 size_t client_port::body_limit(const http::request_header<>& header) const {
   return is_media_upload(header) && bearer_user(ctx_, header) ? max_media_bytes
                                                               : default_body_limit;
+}
+
+http_response client_port::oversized(const http::request_header<>& header) const {
+  if (is_media_upload(header) && !bearer_user(ctx_, header)) {
+    http_request req;
+    req.version(header.version());
+    return error_response(req, http::status::unauthorized, "auth_failed",
+                          "a valid bearer token is required");
+  }
+  return http_handler::oversized(header);
 }
 
 void client_port::upgrade(const std::shared_ptr<http_connection>& conn,

@@ -56,11 +56,15 @@ void http_connection::on_header(boost::beast::error_code ec) {
                    });
 }
 
-void http_connection::refuse_too_large() {
+http_response http_handler::oversized(const http::request_header<>& header) const {
   http_request req;
-  req.version(11);
-  auto res = error_response(req, http::status::payload_too_large, "too_large",
-                            "request body over the limit");
+  req.version(header.version());
+  return error_response(req, http::status::payload_too_large, "too_large",
+                        "request body over the limit");
+}
+
+void http_connection::refuse_too_large() {
+  auto res = handler_.oversized(parser_->get().base());
   res.keep_alive(false);
   keep_alive_ = false;
   respond(std::move(res));

@@ -41,6 +41,9 @@ public:
     (void)header;
     return default_body_limit;
   }
+  /// The answer to a request whose body is over its limit: 413 unless the route says
+  /// otherwise (an upload without a token is refused for the token, not its size).
+  virtual http_response oversized(const http::request_header<>& header) const;
 };
 
 class http_connection : public std::enable_shared_from_this<http_connection> {

@@ -87,11 +87,14 @@ TEST_F(MediaTest, CallsWithoutAValidTokenAreRefused) {
   EXPECT_EQ(bj::parse(get.body).at("error"), "auth_failed");
 }
 
-// Without a token the node holds no more than any REST body (1 MiB) before refusing.
+// Without a token the node holds no more than any REST body (1 MiB) before refusing,
+// and the refusal names the missing token (401), as for a small upload.
 TEST_F(MediaTest, LargeUploadWithoutATokenIsRefusedBeforeItsBodyIsRead) {
   auto big = media_bytes(4 * 1024 * 1024, 6);
-  EXPECT_EQ(media_put(node->client_port(), big, "image/png", "").status, 413);
-  EXPECT_EQ(media_put(node->client_port(), big, "image/png", "not-a-token").status, 413);
+  auto anonymous = media_put(node->client_port(), big, "image/png", "");
+  EXPECT_EQ(anonymous.status, 401);
+  EXPECT_EQ(bj::parse(anonymous.body).at("error"), "auth_failed");
+  EXPECT_EQ(media_put(node->client_port(), big, "image/png", "not-a-token").status, 401);
   EXPECT_EQ(media_put(node->client_port(), big, "image/png", token).status, 201);
 }
 
