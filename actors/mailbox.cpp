@@ -115,7 +115,7 @@ caf::result<int64_t> deliver(self_ptr self, mailbox_item& item) {
   ++st.in_flight;
   self->request(st.store, local_request, append_atom_v, st.owner, item)
     .then(
-      [self, promise, item](stored_ref& ref) mutable {
+      [self, promise, item = std::move(item)](stored_ref& ref) mutable {
         // A repeat is replicated again: its first attempt may have missed a replica.
         item.seq = ref.seq;
         item.ts = ref.ts;

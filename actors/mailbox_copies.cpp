@@ -28,18 +28,32 @@ static const cluster_snapshot& snapshot(self_ptr self) {
   return self->state.placement.current(self->state.settings.cluster);
 }
 
+// Every message asks whether this node still serves the owner and where its copies go;
+// the hash ring's answer allocates, so it is worked out once per cluster epoch.
+static const mailbox_state::owner_placement& placed(self_ptr self) {
+  auto& st = self->state;
+  const auto& snap = snapshot(self);
+  if (!st.placed.known || st.placed.epoch != snap.epoch()) {
+    st.placed.known = true;
+    st.placed.epoch = snap.epoch();
+    st.placed.primary_here = is_primary_here(snap, st.owner);
+    st.placed.replicas = replica_stores(self->system(), snap, st.owner);
+  }
+  return st.placed;
+}
+
 // Another node serves the owner now (the cluster changed under us): stop, so that
 // sessions and senders find the mailbox anew on that node.
 bool moved_away(self_ptr self) {
-  if (is_primary_here(snapshot(self), self->state.owner))
+  if (placed(self).primary_here)
     return false;
   SPDLOG_LOGGER_INFO(logs::mailbox(), "event=moved owner={}", self->state.owner);
   self->quit();
   return true;
 }
 
-static std::vector<caf::actor> replicas(self_ptr self) {
-  return replica_stores(self->system(), snapshot(self), self->state.owner);
+static const std::vector<caf::actor>& replicas(self_ptr self) {
+  return placed(self).replicas;
 }
 
 static void later(self_ptr self, std::function<void()> f) {
@@ -50,17 +64,18 @@ static void later(self_ptr self, std::function<void()> f) {
 
 // Commits `item` in every replica's store, then calls done(true); done(false) when the
 // replicas stayed out of reach (or this node stopped being primary) through all attempts.
-static void replicate(self_ptr self, mailbox_item item, std::function<void(bool)> done,
-               int attempts) {
-  if (!is_primary_here(snapshot(self), self->state.owner)) {
+static void replicate(self_ptr self, const mailbox_item& original,
+                      std::function<void(bool)> done, int attempts) {
+  if (!placed(self).primary_here) {
     done(false);
     return;
   }
-  auto targets = replicas(self);
+  const auto& targets = replicas(self);
   if (targets.empty()) {
     done(true);
     return;
   }
+  auto item = original;  // a copy only when there are replicas to send it to
   item.seq = 0;
   auto pending = std::make_shared<size_t>(targets.size());
   auto failed = std::make_shared<bool>(false);
@@ -158,8 +173,8 @@ void merge_copies_then_load(self_ptr self, std::function<void()> then) {
 }
 
 
-void replicate(self_ptr self, mailbox_item item, std::function<void(bool)> done) {
-  replicate(self, std::move(item), std::move(done), replicate_attempts);
+void replicate(self_ptr self, const mailbox_item& item, std::function<void(bool)> done) {
+  replicate(self, item, std::move(done), replicate_attempts);
 }
 
 } // namespace parley::mailbox_detail

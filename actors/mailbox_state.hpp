@@ -41,6 +41,14 @@ struct mailbox_state {
   lazy_router peers;  // mailboxes of the owner's peers, for receipts
   mailbox_router& router() { return peers.get(settings.cluster, settings.local, 64); }
   snapshot_cache placement;
+  // Whether this node serves the owner and where the copies go, under the snapshot of
+  // `epoch` (mailbox_copies.cpp works it out once per epoch).
+  struct owner_placement {
+    bool known = false;
+    uint64_t epoch = 0;
+    bool primary_here = true;
+    std::vector<caf::actor> replicas;
+  } placed;
   caf::actor store;
   caf::actor session;  // the owner's live session, if attached
   std::vector<inbox_waiter> inbox_waiters;
@@ -74,7 +82,7 @@ void arrived(mailbox_self self, const mailbox_item& item);
 bool moved_away(mailbox_self self);
 /// Commits `item` in every replica's store, then calls done(true); done(false) when the
 /// replicas stayed out of reach (or this node stopped being primary) through all tries.
-void replicate(mailbox_self self, mailbox_item item, std::function<void(bool)> done);
+void replicate(mailbox_self self, const mailbox_item& item, std::function<void(bool)> done);
 /// Tells the replicas that a message moved on (status_atom, owner, peer, group, id,
 /// status), or that a receipt was handed over (erase_atom, ...).
 void replicate_change(mailbox_self self, caf::message change);
