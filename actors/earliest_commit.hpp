@@ -13,48 +13,49 @@
 #include <caf/error.hpp>
 #include <caf/expected.hpp>
 
+#include "runtime/countdown.hpp"
+
 namespace parley {
 
 class earliest_commit {
 public:
   earliest_commit(size_t answers, int64_t ts, std::function<void(caf::expected<int64_t>)> done)
-    : state_(std::make_shared<state>(state{answers, ts, {}, std::move(done)})) {
-    if (answers == 0)
-      finish();
-  }
+    : result_(std::make_shared<result>(result{ts, {}})),
+      one_done_(countdown(answers, [r = result_, done = std::move(done)] {
+        if (r->failure)
+          done(r->failure);
+        else
+          done(r->ts);
+      })) {}
 
   void stored(int64_t ts) const {
-    state_->ts = std::min(state_->ts, ts);
-    one_done();
+    result_->ts = std::min(result_->ts, ts);
+    one_done_();
   }
 
   void failed(caf::error err) const {
-    if (!state_->failure)
-      state_->failure = std::move(err);
-    one_done();
+    if (!result_->failure)
+      result_->failure = std::move(err);
+    one_done_();
   }
 
 private:
-  struct state {
-    size_t left;
+  struct result {
     int64_t ts;
     caf::error failure;
-    std::function<void(caf::expected<int64_t>)> done;
   };
 
-  void one_done() const {
-    if (state_->left > 0 && --state_->left == 0)
-      finish();
-  }
-
-  void finish() const {
-    if (state_->failure)
-      state_->done(state_->failure);
-    else
-      state_->done(state_->ts);
-  }
-
-  std::shared_ptr<state> state_;
+  std::shared_ptr<result> result_;
+  std::function<void()> one_done_;
 };
+
+/// Hands a join's outcome to whoever asked: the time, or the error.
+template <class Promise>
+void answer(Promise& promise, caf::expected<int64_t>& outcome) {
+  if (outcome)
+    promise.deliver(*outcome);
+  else
+    promise.deliver(outcome.error());
+}
 
 } // namespace parley

@@ -22,12 +22,8 @@ using self_ptr = caf::stateful_actor<fanout_state>*;
 caf::result<int64_t> deliver_many(self_ptr self, const std::vector<std::string>& users,
                                   mailbox_item& item) {
   auto promise = self->make_response_promise<int64_t>();
-  earliest_commit join{users.size(), item.ts, [promise](caf::expected<int64_t> ts) mutable {
-                         if (ts)
-                           promise.deliver(*ts);
-                         else
-                           promise.deliver(ts.error());
-                       }};
+  earliest_commit join{users.size(), item.ts,
+                       [promise](caf::expected<int64_t> ts) mutable { answer(promise, ts); }};
   // One message for all: its payload is shared, not copied per mailbox.
   auto msg = caf::make_message(deliver_atom_v, std::move(item));
   for (const auto& user : users)

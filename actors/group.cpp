@@ -278,10 +278,7 @@ caf::result<int64_t> send(self_ptr self, mailbox_item& item) {
   earliest_commit join{by_node.size(), item.ts,
                        [self, promise](caf::expected<int64_t> ts) mutable {
                          --self->state.in_flight;
-                         if (ts)
-                           promise.deliver(*ts);
-                         else
-                           promise.deliver(ts.error());
+                         answer(promise, ts);
                        }};
   for (auto& [node, members] : by_node) {
     auto relay = node.empty() ? caf::actor{}
