@@ -81,7 +81,7 @@ public:
 
   /// The actor of `key` if it runs on this node, which is the key's primary now, and no
   /// lookup of it by this router is under way (later sends must not overtake the sends
-  /// waiting for that lookup). Not cached: the index is the cache.
+  /// waiting for that lookup).
   caf::actor running_here(const std::string& key) const {
     if (!running_ || lookups_.count(key) != 0)
       return {};
@@ -179,6 +179,10 @@ void resolve_mailbox(Self* self, mailbox_router& router, const std::string& user
   }
   if (!ask_supervisor) {
     if (auto mb = router.running_here(user)) {
+      // Remembered: until a request to it fails, later sends follow this one to the same
+      // handle. Read afresh each time, the index could change under a send that is
+      // still bouncing off a stopped mailbox, and the next send would overtake its retry.
+      router.remember(user, mb);
       f(mb);
       return;
     }

@@ -7,7 +7,9 @@
 //
 // The supervisor is the only writer. A handle read here may belong to a child that has
 // just stopped: a request to it fails with request_receiver_down, and the caller then
-// asks the supervisor, whose mailbox holds the child's exit before that request.
+// asks the supervisor, whose mailbox holds the child's exit before that request (with
+// one CAF worker thread, as the node runs; with more, a retry may meet the stale handle
+// once more and spend an attempt).
 
 #include <cstddef>
 #include <mutex>
