@@ -27,12 +27,9 @@ size_t client_port::body_limit(const http::request_header<>& header) const {
 }
 
 http_response client_port::oversized(const http::request_header<>& header) const {
-  if (is_media_upload(header) && !bearer_user(ctx_, header)) {
-    http_request req;
-    req.version(header.version());
-    return error_response(req, http::status::unauthorized, "auth_failed",
+  if (is_media_upload(header) && !bearer_user(ctx_, header))
+    return error_response(header, http::status::unauthorized, "auth_failed",
                           "a valid bearer token is required");
-  }
   return http_handler::oversized(header);
 }
 

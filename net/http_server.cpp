@@ -57,9 +57,7 @@ void http_connection::on_header(boost::beast::error_code ec) {
 }
 
 http_response http_handler::oversized(const http::request_header<>& header) const {
-  http_request req;
-  req.version(header.version());
-  return error_response(req, http::status::payload_too_large, "too_large",
+  return error_response(header, http::status::payload_too_large, "too_large",
                         "request body over the limit");
 }
 
@@ -225,6 +223,13 @@ http_response error_response(const http_request& req, http::status status,
   json::append_string(body, message);
   body += '}';
   return json_response(req, status, std::move(body));
+}
+
+http_response error_response(const http::request_header<>& header, http::status status,
+                             const std::string& code, const std::string& message) {
+  http_request req;
+  req.version(header.version());
+  return error_response(req, status, code, message);
 }
 
 } // namespace parley

@@ -103,5 +103,8 @@ private:
 http_response json_response(const http_request& req, http::status status, std::string body);
 http_response error_response(const http_request& req, http::status status,
                              const std::string& code, const std::string& message);
+/// The same, for a request of which only the header was read.
+http_response error_response(const http::request_header<>& header, http::status status,
+                             const std::string& code, const std::string& message);
 
 } // namespace parley

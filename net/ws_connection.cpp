@@ -223,22 +223,31 @@ bool ws_connection::enqueue(ws::opcode op, std::string_view payload, int64_t rec
     thread_local std::string frame;
     frame.clear();
     ws::append_frame(frame, op, payload);
-    auto n = ::send(socket_.native_handle(), frame.data(), frame.size(),
-                    MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n == static_cast<ssize_t>(frame.size()))
+    auto n = send_now(frame);
+    if (n == frame.size())
       return true;
     // The kernel took part or nothing: the rest goes out through the Asio thread.
-    out_pending_.assign(frame, n > 0 ? static_cast<size_t>(n) : 0, std::string::npos);
+    out_pending_.assign(frame, n, std::string::npos);
   } else {
     ws::append_frame(out_pending_, op, payload);
   }
   if (receipt_seq != 0)
     receipts_pending_.push_back(receipt_seq);
   if (!corked_ && !flush_posted_ && !writing_) {
-    flush_posted_ = true;
-    boost::asio::post(socket_.get_executor(), [self = shared_from_this()] { self->flush(); });
+    post_flush_locked();
   }
   return false;
+}
+
+size_t ws_connection::send_now(std::string_view bytes) {
+  auto n = ::send(socket_.native_handle(), bytes.data(), bytes.size(),
+                  MSG_NOSIGNAL | MSG_DONTWAIT);
+  return n > 0 ? static_cast<size_t>(n) : 0;
+}
+
+void ws_connection::post_flush_locked() {
+  flush_posted_ = true;
+  boost::asio::post(socket_.get_executor(), [self = shared_from_this()] { self->flush(); });
 }
 
 void ws_connection::cork() {
@@ -253,18 +262,15 @@ std::vector<int64_t> ws_connection::uncork() {
   if (flush_posted_ || writing_ || out_pending_.empty())
     return written;  // the Asio thread writes them (a close or a slow socket came first)
   if (!socket_closed_) {
-    auto n = ::send(socket_.native_handle(), out_pending_.data(), out_pending_.size(),
-                    MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n == static_cast<ssize_t>(out_pending_.size())) {
+    auto n = send_now(out_pending_);
+    if (n == out_pending_.size()) {
       std::string{}.swap(out_pending_);  // idle connections keep no write buffer
       written.swap(receipts_pending_);
       return written;
     }
-    if (n > 0)
-      out_pending_.erase(0, static_cast<size_t>(n));
+    out_pending_.erase(0, n);
   }
-  flush_posted_ = true;
-  boost::asio::post(socket_.get_executor(), [self = shared_from_this()] { self->flush(); });
+  post_flush_locked();
   return written;
 }
 
@@ -275,8 +281,7 @@ void ws_connection::enqueue_close(uint16_t code) {
   close_queued_ = true;
   ws::append_close(out_pending_, code);
   if (!flush_posted_ && !writing_) {
-    flush_posted_ = true;
-    boost::asio::post(socket_.get_executor(), [self = shared_from_this()] { self->flush(); });
+    post_flush_locked();
   }
 }
 

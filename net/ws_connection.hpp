@@ -58,6 +58,10 @@ private:
   /// session once written later. True when the frame was written before returning.
   bool enqueue(ws::opcode op, std::string_view payload, int64_t receipt_seq = 0);
   void enqueue_close(uint16_t code);
+  /// Writes what the kernel takes now, without blocking; returns how many bytes it took.
+  size_t send_now(std::string_view bytes);
+  /// Has the Asio thread write out_pending_ (out_mutex_ held).
+  void post_flush_locked();
   void flush();
   void on_written(boost::system::error_code ec);
   void finish();
