@@ -23,6 +23,10 @@ namespace {
 constexpr auto directory_timeout = std::chrono::seconds{10};
 constexpr auto reattach_delay = std::chrono::milliseconds{50};
 constexpr auto reregister_delay = std::chrono::milliseconds{100};
+// A login whose directory cannot be reached is tried again for about a second: long
+// enough for this node to notice a peer's death, short beside the client's own backoff.
+constexpr auto login_retry_delay = std::chrono::milliseconds{50};
+constexpr int login_attempts = 20;
 constexpr int64_t seen_report_interval_ms = 10'000;
 
 } // namespace
@@ -409,6 +413,51 @@ void logged_in(self_ptr self, const login_reply&) {
   attach_to_mailbox(self);
 }
 
+// Registers the new session at the directory of the user's primary, then welcomes the
+// client. A node that has just died can still be that primary in our view for a few
+// milliseconds (its peers notice one by one), so a failure other than a refused key is
+// tried again against the view of the moment before the client is told to come back.
+void log_in(self_ptr self, int attempts_left) {
+  auto& st = self->state;
+  auto give_up = [self](const caf::error& err) {
+    send_error(self, {}, err);
+    self->state.args.link->close(close_reason::shutdown);
+    self->quit();
+  };
+  auto try_again = [self, attempts_left, give_up](const caf::error& err) {
+    if (attempts_left > 1)
+      self->delayed_send(self, login_retry_delay, login_atom_v, attempts_left - 1);
+    else
+      give_up(err);
+  };
+  auto dir = directory_of(self, st.args.user);
+  if (!dir) {
+    try_again(caf::make_error(errc::unavailable, "directory not running"));
+    return;
+  }
+  self->request(dir, directory_timeout, login_atom_v, st.args.user, st.args.key,
+                caf::actor_cast<caf::actor>(self))
+    .then(
+      [self, dir](login_reply& reply) {
+        self->state.own_directory = dir;
+        self->monitor(dir);
+        logged_in(self, reply);
+      },
+      [self, try_again, give_up](caf::error& err) {
+        auto code = code_of(err);
+        if (code == errc::auth_failed) {
+          auto& link = self->state.args.link;
+          link->send(error_frame{{}, errc::auth_failed, "key does not match this user"});
+          link->close(close_reason::auth_failed);
+          self->quit();
+        } else if (code == errc::unavailable || code == errc::internal || code == errc::none) {
+          try_again(err);  // an unreachable or dead actor, a timeout, a failed commit
+        } else {
+          give_up(err);
+        }
+      });
+}
+
 } // namespace
 
 caf::behavior session(caf::stateful_actor<session_state>* self, session_args args,
@@ -446,33 +495,10 @@ caf::behavior session(caf::stateful_actor<session_state>* self, session_args arg
   });
   // Frames that arrive before the directory answers wait for `running`.
   self->set_default_handler(caf::skip);
-  auto dir = directory_of(self, st.args.user);
-  if (!dir) {
-    st.args.link->send(error_frame{{}, errc::unavailable, "directory not running"});
-    self->quit();
-    return {};
-  }
-  self->request(dir, directory_timeout, login_atom_v, st.args.user, st.args.key,
-                caf::actor_cast<caf::actor>(self))
-    .then([self, dir](login_reply& reply) {
-            self->state.own_directory = dir;
-            self->monitor(dir);
-            logged_in(self, reply);
-          },
-          [self](caf::error& err) {
-            auto code = code_of(err);
-            auto& link = self->state.args.link;
-            if (code == errc::auth_failed) {
-              link->send(error_frame{{}, errc::auth_failed, "key does not match this user"});
-              link->close(close_reason::auth_failed);
-            } else {
-              send_error(self, {}, err);
-              link->close(close_reason::shutdown);
-            }
-            self->quit();
-          });
+  log_in(self, login_attempts);
   return {
     [self](closed_atom) { self->quit(); },
+    [self](login_atom, int attempts_left) { log_in(self, attempts_left); },
   };
 }
 

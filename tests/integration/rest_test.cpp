@@ -57,8 +57,14 @@ TEST_F(RestTest, LongPollWaitsForTheNextMessage) {
               .status,
             204);
   EXPECT_EQ(bj::parse(call("GET", "/v1/inbox", "bob").body).as_array().size(), 0u);
-  // alice polls her receipts: delivered, then read, handed over once.
-  auto receipts = bj::parse(call("GET", "/v1/inbox?wait=5", "alice").body).as_array();
+  // alice polls her receipts: delivered, then read, handed over once. A poll answers as
+  // soon as anything waits, so the second may come with the next poll.
+  bj::array receipts;
+  for (int polls = 0; polls < 3 && receipts.size() < 2; ++polls) {
+    auto polled = bj::parse(call("GET", "/v1/inbox?wait=5", "alice").body);
+    for (auto& r : polled.as_array())
+      receipts.push_back(r);
+  }
   ASSERT_EQ(receipts.size(), 2u);
   EXPECT_EQ(receipts[0].as_object()["op"], "receipt");
   EXPECT_EQ(receipts[0].as_object()["status"], "delivered");

@@ -119,6 +119,38 @@ TEST_F(SessionTest, WrongKeyEndsTheSessionWithAuthFailed) {
   EXPECT_TRUE(impostor.session->getf(caf::abstract_actor::is_terminated_flag));
 }
 
+// Just after a peer dies, this node may still send a login to the dead node's directory
+// for a moment. The session tries again against the directory of the moment, and only
+// a directory that stays out of reach sends the client away with `unavailable`.
+TEST_F(SessionTest, ALoginThatCannotReachTheDirectoryIsTriedAgain) {
+  auto directory = registered_actor(directory_name::value);
+  auto gone = sys.spawn([]() -> caf::behavior { return {[](int) {}}; });
+  caf::anon_send_exit(gone, caf::exit_reason::user_shutdown);
+  sched.run();
+  register_as(sys, directory_name::value, gone);
+  auto alice = open("alice");
+  EXPECT_TRUE(alice.link->frames.empty());
+  EXPECT_FALSE(alice.link->closed);
+  register_as(sys, directory_name::value, directory);
+  sched.advance_time(std::chrono::milliseconds{50});
+  sched.run();
+  EXPECT_TRUE(alice.link->all<error_frame>().empty());
+  EXPECT_EQ(alice.link->all<welcome_frame>().size(), 1u);
+
+  register_as(sys, directory_name::value, gone);
+  auto bob = open("bob");
+  for (int i = 0; i < 40 && !bob.link->closed; ++i) {
+    sched.advance_time(std::chrono::milliseconds{50});
+    sched.run();
+  }
+  auto errors = bob.link->all<error_frame>();
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].code, errc::unavailable);
+  EXPECT_TRUE(bob.link->all<welcome_frame>().empty());
+  EXPECT_TRUE(bob.session->getf(caf::abstract_actor::is_terminated_flag));
+  register_as(sys, directory_name::value, directory);
+}
+
 TEST_F(SessionTest, SendIsAckedAndPushedToTheRecipient) {
   auto alice = open("alice");
   auto bob = open("bob");
