@@ -67,7 +67,8 @@ std::optional<push_queue::outcome> push_queue::finished(const std::string& user,
     auto delay = settings_.first_backoff;
     for (unsigned n = 1; n < e.attempts && delay < settings_.max_backoff; ++n)
       delay *= 2;
-    return outcome{outcome::retry, std::min(delay, settings_.max_backoff), e.attempts};
+    delay = std::max(std::min(delay, settings_.max_backoff), settings_.window);
+    return outcome{outcome::retry, delay, e.attempts};
   }
   make_quiet(e, now);
   return outcome{outcome::failed, {}, e.attempts};

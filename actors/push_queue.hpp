@@ -34,8 +34,11 @@ struct push_settings {
   size_t max_users = 65'536;       // users remembered, quiet ones included
   size_t max_in_flight = 4;        // POSTs under way at once
   unsigned max_attempts = 5;       // per notice, the first one included
-  std::chrono::milliseconds first_backoff{1'000};  // doubled after each failure
-  std::chrono::milliseconds max_backoff{16'000};
+  // Doubled after each failure. A retry never comes sooner than `window` after the
+  // failed POST ended: a gateway hears of a user at most once per window, retries
+  // included (PROTOCOL.md section 4).
+  std::chrono::milliseconds first_backoff{10'000};
+  std::chrono::milliseconds max_backoff{80'000};
 };
 
 class push_queue {

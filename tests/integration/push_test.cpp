@@ -171,11 +171,11 @@ TEST_F(PushTest, AGatewayAnswering500IsTriedAgain) {
   register_offline("bob");
   auto alice = login("alice");
   ASSERT_EQ(send_acked(*alice, "bob", 1, "m").size(), 1u);
-  auto got = receiver.wait_for(2, 10s);
+  auto got = receiver.wait_for(2, 15s);
   ASSERT_EQ(got.size(), 2u);
   EXPECT_EQ(got[0].body, got[1].body);  // the same notice, nothing new arrived
-  // The first backoff is one second.
-  EXPECT_GE(got[1].at - got[0].at, 900ms);
+  // One POST per user per 10 s, retries included.
+  EXPECT_GE(got[1].at - got[0].at, 10s);
   EXPECT_EQ(metric_reaching("parley_push_sent_total", 1), 1);
   EXPECT_EQ(metric("parley_push_retries_total"), 1);
   EXPECT_EQ(metric("parley_push_failed_total"), 0);
@@ -216,7 +216,9 @@ TEST_F(PushTest, AHungGatewayDoesNotDelayAcks) {
   EXPECT_EQ(metric("parley_messages_acked_total"), 60);
 }
 
-TEST_F(PushTest, AGatewayThatStaysDownIsGivenUpOnAndCounted) {
+// Giving up after five attempts (10 + 20 + 40 + 80 s apart) is shown on fake time in
+// PushNotifierTest; here a refused connection is counted and a retry scheduled.
+TEST_F(PushTest, AGatewayThatIsDownIsCountedAndTriedAgainLater) {
   uint16_t closed_port = 0;
   {
     http_receiver gone;  // a port nobody listens on any more: connection refused
@@ -226,9 +228,8 @@ TEST_F(PushTest, AGatewayThatStaysDownIsGivenUpOnAndCounted) {
   register_offline("bob");
   auto alice = login("alice");
   EXPECT_LT(send_timed(*alice, "m1", "bob"), 1s);
-  // Five attempts, 1 + 2 + 4 + 8 s apart.
-  EXPECT_EQ(metric_reaching("parley_push_failed_total", 1, 25s), 1);
-  EXPECT_EQ(metric("parley_push_retries_total"), 4);
+  EXPECT_EQ(metric_reaching("parley_push_retries_total", 1, 5s), 1);
+  EXPECT_EQ(metric("parley_push_failed_total"), 0);  // not given up yet
   EXPECT_EQ(metric("parley_push_sent_total"), 0);
   EXPECT_NE(node->log().find("event=push_gateway_failing"), std::string::npos);
 }

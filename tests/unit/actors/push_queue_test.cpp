@@ -54,6 +54,8 @@ TEST_F(PushQueueTest, AWaitingNoticeIsReplacedByTheNewest) {
 
 TEST_F(PushQueueTest, BackoffDoublesUpToItsCapThenGivesUp) {
   settings.max_attempts = 7;
+  settings.window = 1'000ms;
+  settings.first_backoff = 1'000ms;
   settings.max_backoff = 10'000ms;
   push_queue q{settings};
   q.offer(notice("bob", 1), at(0ms));
@@ -73,6 +75,19 @@ TEST_F(PushQueueTest, BackoffDoublesUpToItsCapThenGivesUp) {
   }
   EXPECT_EQ(delays, (std::vector<long>{1'000, 2'000, 4'000, 8'000, 10'000, 10'000}));
   EXPECT_EQ(q.pending(), 0u);
+}
+
+// PROTOCOL.md: at most one POST per user per 10 s. A retry is a POST too: however short
+// the backoff is set, it waits for the window.
+TEST_F(PushQueueTest, ARetryWaitsAtLeastTheWindow) {
+  settings.first_backoff = 500ms;
+  push_queue q{settings};
+  q.offer(notice("bob", 1), at(0ms));
+  ASSERT_TRUE(q.next());
+  auto out = q.finished("bob", false, at(0ms));
+  ASSERT_TRUE(out);
+  ASSERT_EQ(out->what, push_queue::outcome::retry);
+  EXPECT_EQ(out->delay, settings.window);
 }
 
 TEST_F(PushQueueTest, ARetryCarriesTheCountThatArrivedDuringThePost) {
