@@ -4,8 +4,12 @@
 
 #include <cstdlib>
 #include <set>
+#include <string>
 #include <thread>
 
+#include <array>
+
+#include <boost/asio.hpp>
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
@@ -62,6 +66,43 @@ TEST(ClusterTlsTest, OnlyNodesOfTheClusterCaJoin) {
   // Not one join reached n1: it logs every member it admits.
   EXPECT_EQ(n1.log().find("node=n8"), std::string::npos);
   EXPECT_EQ(n1.log().find("node=n9"), std::string::npos);
+}
+
+// Knocks on a TLS port with bytes that are no TLS handshake, as a scanner (or a node
+// started without --tls-dir) would, and hangs up.
+void knock_with_garbage(uint16_t port) {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket socket{io};
+  boost::system::error_code ec;
+  socket.connect({boost::asio::ip::make_address("127.0.0.1"), port}, ec);
+  if (ec)
+    return;
+  std::string garbage(64, 'x');
+  boost::asio::write(socket, boost::asio::buffer(garbage), ec);
+  std::array<char, 256> sink;
+  socket.read_some(boost::asio::buffer(sink), ec);  // the node's alert, or its close
+}
+
+// CAF 0.17.6's OpenSSL session leaves a failed handshake's errors in the thread's
+// OpenSSL error queue, and the next read on a healthy connection of that thread took
+// them for its own failure: every outsider's attempt cut the link between two members.
+TEST(ClusterTlsTest, FailedHandshakesOfOutsidersLeaveTheMeshAlone) {
+  temp_dir dir;
+  make_certs(dir / "certs", "n1 n2");
+  node_process n1{{"n1", dir / "n1", {"--tls-dir=" + (dir / "certs" / "n1").string()}}};
+  auto join = "--join=" + n1.cluster_address();
+  node_process n2{{"n2", dir / "n2", {"--tls-dir=" + (dir / "certs" / "n2").string(), join}}};
+  ASSERT_TRUE(wait_until_seen(n1, {"n1", "n2"})) << n1.log();
+  auto port = n1.cluster_port();
+  // Heartbeats cross the link every 500 ms: knocks spread over a few of them.
+  for (int i = 0; i < 30; ++i) {
+    knock_with_garbage(port);
+    std::this_thread::sleep_for(std::chrono::milliseconds{50});
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds{600});
+  EXPECT_EQ(members_seen_by(n1), (std::set<std::string>{"n1", "n2"}));
+  EXPECT_EQ(n1.log().find("event=node_down"), std::string::npos) << n1.log();
+  EXPECT_EQ(n2.log().find("event=node_down"), std::string::npos) << n2.log();
 }
 
 TEST(ClusterTlsTest, MissingCertificateFilesAreAFlagError) {
