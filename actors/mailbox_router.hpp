@@ -33,12 +33,13 @@ namespace parley {
 struct virtual_actor_kind {
   caf::atom_value supervisor;
   std::string (*child_id)(const std::string& key);
+  const char* child_prefix;  // child_id(key) is this prefix, then the key
   child_index local_virtual_actors::*running;
 };
 
 inline const virtual_actor_kind mailbox_actors{mailboxes_name::value, &mailbox_child_id,
-                                               &local_virtual_actors::mailboxes};
-inline const virtual_actor_kind group_actors{groups_name::value, &group_child_id,
+                                               "mailbox:", &local_virtual_actors::mailboxes};
+inline const virtual_actor_kind group_actors{groups_name::value, &group_child_id, "group:",
                                              &local_virtual_actors::groups};
 
 class mailbox_router {
@@ -85,7 +86,9 @@ public:
   caf::actor running_here(const std::string& key) const {
     if (!running_ || lookups_.count(key) != 0)
       return {};
-    auto handle = running_->find(kind_.child_id(key));
+    // The child id is built in a buffer kept for it: this runs for most sends.
+    child_id_.assign(kind_.child_prefix).append(key);
+    auto handle = running_->find(child_id_);
     if (!handle || !is_primary_here(snapshot_.current(view_), key))
       return {};
     return handle;
@@ -120,6 +123,7 @@ private:
   uint64_t epoch_ = 0;
   size_t capacity_;
   virtual_actor_kind kind_;
+  mutable std::string child_id_;
   std::unordered_map<std::string, caf::actor> cache_;
   std::unordered_map<std::string, std::vector<waiter>> lookups_;
 };

@@ -19,9 +19,10 @@ std::shared_ptr<const cluster_snapshot> cluster_snapshot::single(member_info sel
                                                   replicas, 1);
 }
 
-std::string cluster_snapshot::primary(const std::string& key) const {
-  auto pref = ring_.preference(key, 1);
-  return pref.empty() ? std::string{} : pref.front();
+const std::string& cluster_snapshot::primary(const std::string& key) const {
+  static const std::string none;
+  const auto* node = ring_.primary(key);
+  return node ? *node : none;
 }
 
 const member_info* cluster_snapshot::up_member(const std::string& node) const {

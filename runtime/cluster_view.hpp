@@ -65,7 +65,7 @@ public:
   }
 
   /// The up node that serves `key` now (empty only if no node is up).
-  std::string primary(const std::string& key) const;
+  const std::string& primary(const std::string& key) const;
 
   bool is_local(const std::string& node) const { return node == self_; }
 

@@ -47,6 +47,18 @@ void hash_ring::rebuild() {
   std::sort(points_.begin(), points_.end());
 }
 
+const std::string* hash_ring::primary(std::string_view key) const {
+  if (nodes_.empty())
+    return nullptr;
+  if (nodes_.size() == 1)
+    return &nodes_.front();
+  auto at = std::lower_bound(points_.begin(), points_.end(),
+                             std::make_pair(hash(key), uint32_t{0}));
+  if (at == points_.end())
+    at = points_.begin();
+  return &nodes_[at->second];
+}
+
 std::vector<std::string> hash_ring::preference(std::string_view key, size_t n) const {
   std::vector<std::string> out;
   n = std::min(n, nodes_.size());

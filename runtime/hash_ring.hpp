@@ -33,6 +33,10 @@ public:
   /// Fewer when the ring holds fewer nodes.
   std::vector<std::string> preference(std::string_view key, size_t n) const;
 
+  /// The first node clockwise from `key` (its primary), or null on an empty ring. Asked
+  /// for every message, so it allocates nothing.
+  const std::string* primary(std::string_view key) const;
+
   /// The ring's stable hash of `text`.
   static uint64_t hash(std::string_view text);
 

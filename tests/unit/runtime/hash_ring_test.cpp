@@ -28,6 +28,19 @@ TEST(HashRingTest, PreferenceListsDistinctNodes) {
   EXPECT_TRUE(hash_ring{}.preference("alice", 2).empty());
 }
 
+// primary() is the allocation-free answer to preference(key, 1), wrap-around included.
+TEST(HashRingTest, PrimaryIsTheFirstOfThePreference) {
+  for (auto ring : {ring_of({"n1"}), ring_of({"n1", "n2", "n3"}), ring_of({"a", "b"})}) {
+    for (int i = 0; i < 2000; ++i) {
+      auto key = "user" + std::to_string(i);
+      const auto* primary = ring.primary(key);
+      ASSERT_NE(primary, nullptr);
+      EXPECT_EQ(*primary, ring.preference(key, 1).front()) << key;
+    }
+  }
+  EXPECT_EQ(hash_ring{}.primary("alice"), nullptr);
+}
+
 TEST(HashRingTest, PlacementDoesNotDependOnInsertionOrder) {
   auto a = ring_of({"n1", "n2", "n3"});
   auto b = ring_of({"n3", "n1", "n2"});
