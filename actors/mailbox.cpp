@@ -327,7 +327,7 @@ caf::behavior running(self_ptr self) {
         return caf::sec::request_receiver_down;  // the sender looks the mailbox up anew
       return deliver(self, item);
     },
-    [self](view_changed_atom, uint64_t) { moved_away(self); },
+    [self](view_changed_atom, uint64_t) { view_changed(self); },
     [self](retry_atom, uint64_t token) { run_retry(self, token); },
     [self](merge_atom) { take_merged(self); },
     [self](receipt_atom, mailbox_item& item) {
@@ -369,7 +369,7 @@ caf::behavior unknown_user(self_ptr self) {
       return inbox(self, wait_ms);
     },
     [self](caf::tick_atom) { check_idle(self); },
-    [self](view_changed_atom, uint64_t) { moved_away(self); },
+    [self](view_changed_atom, uint64_t) { view_changed(self); },
     [](merge_atom) {},  // the next start of this mailbox reads what was merged
   };
 }

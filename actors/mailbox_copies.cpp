@@ -93,12 +93,22 @@ static void replicate(self_ptr self, const mailbox_item& original,
     }
   };
   for (auto& store : targets)
-    self->request(store, remote_request, append_atom_v, self->state.owner, item)
-      .then([finish](stored_ref&) { finish(); },
-            [finish, failed](caf::error&) {
-              *failed = true;
-              finish();
-            });
+    request_across(self, self->state.router().tracked(), store, remote_request,
+                   caf::make_message(append_atom_v, self->state.owner, item),
+                   [finish](stored_ref&) { finish(); },
+                   [finish, failed](caf::error&) {
+                     *failed = true;
+                     finish();
+                   });
+}
+
+// A new cluster view: stop if another node serves the owner now; else requests to
+// nodes that left fail now (remote_requests) and are retried.
+void view_changed(self_ptr self) {
+  if (moved_away(self))
+    return;
+  if (auto* router = self->state.peers.existing())
+    router->view_changed();
 }
 
 // Tells the replicas that a message moved on, or that a receipt was handed over.

@@ -24,6 +24,7 @@
 
 #include "actors/messages.hpp"
 #include "actors/placement.hpp"
+#include "actors/remote_requests.hpp"
 #include "runtime/errors.hpp"
 
 namespace parley {
@@ -55,6 +56,18 @@ public:
   void use(const cluster_view* view, const local_virtual_actors* local = nullptr) {
     view_ = view;
     running_ = local ? &(local->*kind_.running) : nullptr;
+  }
+
+  /// Requests to other nodes go without a CAF timeout and fail when their node leaves
+  /// the cluster view (remote_requests). Only for actors that call view_changed() on
+  /// every new view: sessions and mailboxes hear of each one.
+  void track_remote_requests() { track_remote_ = true; }
+  remote_requests* tracked() { return track_remote_ ? &remote_ : nullptr; }
+
+  /// A new cluster view: requests to nodes no longer up fail now.
+  void view_changed() {
+    if (view_)
+      remote_.fail_gone(snapshot_.current(view_));
   }
   const cluster_view* view() const { return view_; }
 
@@ -123,6 +136,8 @@ private:
   uint64_t epoch_ = 0;
   size_t capacity_;
   virtual_actor_kind kind_;
+  bool track_remote_ = false;
+  remote_requests remote_;
   mutable std::string child_id_;
   std::unordered_map<std::string, caf::actor> cache_;
   std::unordered_map<std::string, std::vector<waiter>> lookups_;
@@ -135,10 +150,13 @@ private:
 class lazy_router {
 public:
   mailbox_router& get(const cluster_view* view, const local_virtual_actors* local,
-                      size_t capacity, const virtual_actor_kind& kind = mailbox_actors) {
+                      size_t capacity, const virtual_actor_kind& kind = mailbox_actors,
+                      bool track_remote = false) {
     if (!router_) {
       router_ = std::make_unique<mailbox_router>(capacity, kind);
       router_->use(view, local);
+      if (track_remote)
+        router_->track_remote_requests();
     }
     return *router_;
   }
@@ -150,12 +168,34 @@ private:
   std::unique_ptr<mailbox_router> router_;
 };
 
+/// Sends `msg` as a request to `dest`; the answer goes to `on_reply`, a failure to
+/// `on_error`. With a `tracker` and `dest` on another node, the request has no CAF
+/// timeout and fails when that node leaves the cluster view (remote_requests);
+/// otherwise `remote_timeout` applies across nodes and none here.
+template <class Self, class OnReply, class OnError>
+void request_across(Self* self, remote_requests* tracker, const caf::actor& dest,
+                    caf::duration remote_timeout, caf::message msg, OnReply on_reply,
+                    OnError on_error) {
+  if (dest.node() == self->node()) {
+    self->request(dest, local_request, std::move(msg))
+      .then(std::move(on_reply), std::move(on_error));
+  } else if (tracker) {
+    auto done = tracker->track(dest.node(), on_error);
+    auto settle = [tracker, flag = done.get()] { tracker->settled(flag); };
+    self->request(dest, caf::infinite, std::move(msg))
+      .then(once(done, std::move(on_reply), settle), once(done, std::move(on_error), settle));
+  } else {
+    self->request(dest, remote_timeout, std::move(msg))
+      .then(std::move(on_reply), std::move(on_error));
+  }
+}
+
 /// Asks the supervisor of `kind` on the primary node of `key` for the actor of `key`,
 /// started there if need be: `found` gets its handle, `failed` the error.
 template <class Self, class Found, class Failed>
 void ask_supervisor_for(Self* self, const cluster_view* view, const virtual_actor_kind& kind,
                         const std::string& key, caf::duration remote_timeout, Found found,
-                        Failed failed) {
+                        Failed failed, remote_requests* tracker = nullptr) {
   auto snap = snapshot_of(view);
   auto node = snap->primary(key);
   auto sup = node.empty() ? caf::actor{}
@@ -165,9 +205,9 @@ void ask_supervisor_for(Self* self, const cluster_view* view, const virtual_acto
     failed(err);
     return;
   }
-  auto timeout = snap->is_local(node) ? local_request : remote_timeout;
-  self->request(sup, timeout, ensure_child_atom_v, kind.child_id(key))
-    .then(std::move(found), std::move(failed));
+  request_across(self, tracker, sup, remote_timeout,
+                 caf::make_message(ensure_child_atom_v, kind.child_id(key)), std::move(found),
+                 std::move(failed));
 }
 
 /// `ask_supervisor` skips the index of actors running here: after a request to a handle
@@ -203,7 +243,8 @@ void resolve_mailbox(Self* self, mailbox_router& router, const std::string& user
     [&router, user](caf::error& err) {
       for (auto& w : router.finish(user))
         w.failed(err);
-    });
+    },
+    router.tracked());
 }
 
 /// True for failures after which the same request may succeed at a mailbox found anew:
@@ -226,19 +267,22 @@ void request_mailbox(Self* self, mailbox_router& router, const std::string& user
     self, router, user,
     [self, &router, user, msg, on_reply, on_error, timeout, attempts,
      remote_timeout](caf::actor mb) mutable {
+      auto failed = [self, &router, user, msg, on_reply, on_error, timeout, attempts,
+                     remote_timeout](caf::error& err) mutable {
+        if (attempts > 1 && mailbox_gone(err)) {
+          router.forget(user);
+          request_mailbox(self, router, user, std::move(msg), std::move(on_reply),
+                          std::move(on_error), timeout, attempts - 1, remote_timeout, true);
+          return;
+        }
+        on_error(err);
+      };
       // A caller's own (finite) timeout is a long poll's: it holds across nodes too.
-      auto wait = mb.node() == self->node() || timeout.valid() ? timeout : remote_timeout;
-      self->request(mb, wait, msg)
-        .then(on_reply, [self, &router, user, msg, on_reply, on_error, timeout, attempts,
-                         remote_timeout](caf::error& err) mutable {
-          if (attempts > 1 && mailbox_gone(err)) {
-            router.forget(user);
-            request_mailbox(self, router, user, std::move(msg), std::move(on_reply),
-                            std::move(on_error), timeout, attempts - 1, remote_timeout, true);
-            return;
-          }
-          on_error(err);
-        });
+      if (timeout.valid())
+        self->request(mb, timeout, msg).then(on_reply, std::move(failed));
+      else
+        request_across(self, router.tracked(), mb, remote_timeout, msg, on_reply,
+                       std::move(failed));
     },
     // The lookup itself failed: the node serving the user died, or is slow to answer.
     [self, &router, user, msg, on_reply, on_error, timeout, attempts,

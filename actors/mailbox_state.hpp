@@ -39,7 +39,9 @@ struct mailbox_state {
   node_metrics* metrics = nullptr;
   mailbox_queue queue;
   lazy_router peers;  // mailboxes of the owner's peers, for receipts
-  mailbox_router& router() { return peers.get(settings.cluster, settings.local, 64); }
+  mailbox_router& router() {
+    return peers.get(settings.cluster, settings.local, 64, mailbox_actors, true);
+  }
   snapshot_cache placement;
   // Whether this node serves the owner and where the copies go, under the snapshot of
   // `epoch` (mailbox_copies.cpp works it out once per epoch).
@@ -85,6 +87,7 @@ bool moved_away(mailbox_self self);
 void replicate(mailbox_self self, const mailbox_item& item, std::function<void(bool)> done);
 /// Tells the replicas that a message moved on (status_atom, owner, peer, group, id,
 /// status), or that a receipt was handed over (erase_atom, ...).
+void view_changed(mailbox_self self);
 void replicate_change(mailbox_self self, caf::message change);
 void erase_receipt_copies(mailbox_self self, const mailbox_item& receipt);
 /// Merges the replicas' copies into the local store, then calls `then`.

@@ -45,7 +45,9 @@ struct session_state {
   node_metrics* metrics = nullptr;
   token_bucket limiter;
   lazy_router found;  // mailboxes this session sent to or attached to
-  mailbox_router& router() { return found.get(settings.cluster, settings.local, 1024); }
+  mailbox_router& router() {
+    return found.get(settings.cluster, settings.local, 1024, mailbox_actors, true);
+  }
   lazy_router found_groups;  // groups this session used
   mailbox_router& groups() {
     return found_groups.get(settings.cluster, settings.local, 64, group_actors);
@@ -378,6 +380,8 @@ caf::behavior running(self_ptr self) {
     [self](attach_atom) { attach_to_mailbox(self); },
     [self](login_atom) { register_online(self); },
     [self](view_changed_atom, uint64_t) {
+      if (auto* router = self->state.found.existing())
+        router->view_changed();
       register_online(self);
       renew_subscriptions(self);
     },
