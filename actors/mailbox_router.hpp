@@ -58,13 +58,13 @@ public:
     running_ = local ? &(local->*kind_.running) : nullptr;
   }
 
-  /// Requests to other nodes go without a CAF timeout and fail when their node leaves
-  /// the cluster view (remote_requests). Only for actors that call view_changed() on
+  /// Requests to other nodes go without a CAF timeout and fail when a cluster view shows
+  /// their node down (remote_requests). Only for actors that call view_changed() on
   /// every new view: sessions and mailboxes hear of each one.
   void track_remote_requests() { track_remote_ = true; }
   remote_requests* tracked() { return track_remote_ ? &remote_ : nullptr; }
 
-  /// A new cluster view: requests to nodes no longer up fail now.
+  /// A new cluster view: requests to nodes it shows down fail now.
   void view_changed() {
     if (view_)
       remote_.fail_gone(snapshot_.current(view_));

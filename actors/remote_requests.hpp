@@ -9,8 +9,8 @@
 // CAF at once); what a timeout guarded against is a node that dies or is cut off with
 // the request in flight. The membership notices that and the actor hears of it as a new
 // cluster view, so these requests fail then, for every node the view shows down, and
-// the caller retries as after a timeout. Whichever comes first, answer or failure, wins; the
-// other is ignored.
+// the caller retries as after a timeout. Whichever comes first, answer or failure, wins;
+// the other is ignored.
 
 #include <algorithm>
 #include <functional>
