@@ -23,10 +23,12 @@ namespace {
 constexpr auto directory_timeout = std::chrono::seconds{10};
 constexpr auto reattach_delay = std::chrono::milliseconds{50};
 constexpr auto reregister_delay = std::chrono::milliseconds{100};
-// A login whose directory cannot be reached is tried again for about a second: long
-// enough for this node to notice a peer's death, short beside the client's own backoff.
+// A login whose directory cannot be reached is tried again, a few times, each attempt
+// waiting at most a second: a login sent to a node that died with it in flight is never
+// answered, and the client gives up on a login after 10 s.
 constexpr auto login_retry_delay = std::chrono::milliseconds{50};
-constexpr int login_attempts = 20;
+constexpr auto login_attempt_timeout = std::chrono::seconds{1};
+constexpr int login_attempts = 8;
 constexpr int64_t seen_report_interval_ms = 10'000;
 
 } // namespace
@@ -439,7 +441,7 @@ void log_in(self_ptr self, int attempts_left) {
     try_again(caf::make_error(errc::unavailable, "directory not running"));
     return;
   }
-  self->request(dir, directory_timeout, login_atom_v, st.args.user, st.args.key,
+  self->request(dir, caf::duration{login_attempt_timeout}, login_atom_v, st.args.user, st.args.key,
                 caf::actor_cast<caf::actor>(self))
     .then(
       [self, dir](login_reply& reply) {
