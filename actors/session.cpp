@@ -321,6 +321,15 @@ void register_online(self_ptr self) {
           });
 }
 
+// A newer login of the same user took over: PROTOCOL.md 2 closes this session.
+void end_replaced(self_ptr self) {
+  auto& link = self->state.args.link;
+  link->send(error_frame{{}, errc::replaced, "logged in elsewhere"});
+  link->close(close_reason::replaced);
+  report_seen(self);
+  self->quit();
+}
+
 caf::behavior running(self_ptr self) {
   return {
     [self](send_request& req) { handle_send(self, req); },
@@ -387,13 +396,7 @@ caf::behavior running(self_ptr self) {
       register_online(self);
       renew_subscriptions(self);
     },
-    [self](replaced_atom) {
-      auto& link = self->state.args.link;
-      link->send(error_frame{{}, errc::replaced, "logged in elsewhere"});
-      link->close(close_reason::replaced);
-      report_seen(self);
-      self->quit();
-    },
+    [self](replaced_atom) { end_replaced(self); },
     [self](closed_atom) {
       report_seen(self);
       self->quit();
@@ -505,6 +508,10 @@ caf::behavior session(caf::stateful_actor<session_state>* self, session_args arg
   return {
     [self](closed_atom) { self->quit(); },
     [self](login_atom, int attempts_left) { log_in(self, attempts_left); },
+    // An attempt that timed out here may still have registered us at the directory; a
+    // newer login then replaces us before we heard back, and trying again would take the
+    // user back from the newer session.
+    [self](replaced_atom) { end_replaced(self); },
   };
 }
 

@@ -151,6 +151,41 @@ TEST_F(SessionTest, ALoginThatCannotReachTheDirectoryIsTriedAgain) {
   register_as(sys, directory_name::value, directory);
 }
 
+// A login attempt that timed out may still have been registered by a slow directory, which
+// then tells us of a newer login of the same user. That newer session keeps the user: this
+// one closes with `replaced` and does not try again.
+TEST_F(SessionTest, ASessionReplacedWhileItsLoginIsRetriedClosesAndTriesNoMore) {
+  auto directory = registered_actor(directory_name::value);
+  auto logins = std::make_shared<int>(0);
+  auto unanswered = std::make_shared<std::vector<caf::response_promise>>();
+  auto silent = sys.spawn([logins, unanswered](caf::event_based_actor* self) -> caf::behavior {
+    return {[=](login_atom, const std::string&, const std::string&, const caf::actor&) {
+      ++*logins;
+      unanswered->push_back(self->make_response_promise());
+      return unanswered->back();
+    }};
+  });
+  register_as(sys, directory_name::value, silent);
+  auto alice = open("alice");
+  EXPECT_EQ(*logins, 1);
+  caf::anon_send(alice.session, replaced_atom_v);
+  sched.run();
+  for (int i = 0; i < 40; ++i) {
+    sched.advance_time(std::chrono::milliseconds{250});
+    sched.run();
+  }
+  EXPECT_EQ(*logins, 1);
+  auto errors = alice.link->all<error_frame>();
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].code, errc::replaced);
+  EXPECT_EQ(alice.link->closed, close_reason::replaced);
+  EXPECT_TRUE(alice.link->all<welcome_frame>().empty());
+  EXPECT_TRUE(alice.session->getf(caf::abstract_actor::is_terminated_flag));
+  register_as(sys, directory_name::value, directory);
+  caf::anon_send_exit(silent, caf::exit_reason::user_shutdown);
+  sched.run();
+}
+
 TEST_F(SessionTest, SendIsAckedAndPushedToTheRecipient) {
   auto alice = open("alice");
   auto bob = open("bob");
