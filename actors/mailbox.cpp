@@ -14,7 +14,6 @@ namespace parley {
 namespace {
 
 constexpr auto idle_check = std::chrono::seconds{15};
-const caf::duration receipt_timeout{std::chrono::seconds{30}};
 
 } // namespace
 
@@ -199,17 +198,16 @@ void send_receipt(self_ptr self, const std::string& to, const confirm_request& c
   receipt.status = status;
   receipt.ts = now_ms();
   st.metrics->receipts_sent.inc();
-  // A receipt is not waited for by anyone: under load it may queue for long at a busy
-  // node, so it gets far more time than a send before it counts as lost (and is tried at
-  // the next primary if the node died meanwhile).
+  // No timeout: a receipt may queue for long at a busy node. It fails only when its
+  // node is shown down (the router tracks requests across nodes), and is then tried at
+  // the next primary.
   request_mailbox(
     self, st.router(), to, caf::make_message(receipt_atom_v, std::move(receipt)),
     []() {},
     [self, to](caf::error& err) {
       SPDLOG_LOGGER_WARN(logs::mailbox(), "event=receipt_lost owner={} to={} err={}",
                          self->state.owner, to, self->system().render(err));
-    },
-    local_request, 3, receipt_timeout);
+    });
 }
 
 // Moves the message from `before` to `after`: one status write, then a receipt for each
