@@ -45,6 +45,12 @@ void checkpointer::run() {
     return;
   }
   sqlite3_busy_timeout(db, 100);
+  // SQLite 3.40 checkpoints nothing through a connection that has not read the database
+  // yet (it reports "not in WAL mode"): read the schema once, and the WAL is known.
+  if (sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr)
+      != SQLITE_OK)
+    SPDLOG_LOGGER_WARN(logs::store(), "event=checkpointer_read_failed file={} err={}",
+                       database_.string(), sqlite3_errmsg(db));
   std::unique_lock<std::mutex> lock{mutex_};
   for (;;) {
     wake_.wait(lock, [this] { return wanted_ || stopping_; });
@@ -52,9 +58,13 @@ void checkpointer::run() {
       break;
     wanted_ = false;
     lock.unlock();
-    int rc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    int wal_frames = 0;
+    int rc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &wal_frames,
+                                       nullptr);
     if (rc != SQLITE_OK && rc != SQLITE_BUSY)
       SPDLOG_LOGGER_WARN(logs::store(), "event=checkpoint_failed err={}", sqlite3_errstr(rc));
+    else if (rc == SQLITE_OK && wal_frames < 0)
+      SPDLOG_LOGGER_WARN(logs::store(), "event=checkpoint_failed err=not_in_wal_mode");
     std::this_thread::sleep_for(pause_);
     lock.lock();
     ++completed_;

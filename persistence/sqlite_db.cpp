@@ -126,7 +126,23 @@ caf::expected<std::unique_ptr<sqlite_db>> sqlite_db::open(const std::filesystem:
   pragmas += sync == sync_mode::full ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;";
   if (auto err = db->exec(pragmas))
     return err;
+  sqlite3_wal_hook(
+    raw,
+    [](void* self, sqlite3*, const char*, int frames) {
+      static_cast<sqlite_db*>(self)->wal_frames_ = frames;
+      return SQLITE_OK;
+    },
+    db.get());
   return db;
+}
+
+caf::expected<bool> sqlite_db::checkpoint() {
+  int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  if (rc == SQLITE_BUSY)
+    return false;
+  if (rc != SQLITE_OK)
+    return sqlite_error(db_, rc, "checkpoint");
+  return true;
 }
 
 sqlite_db::~sqlite_db() {

@@ -86,11 +86,20 @@ public:
   int64_t changes() const;
   int64_t last_insert_rowid() const;
 
+  /// Frames in the WAL after this connection's last commit.
+  int wal_frames() const { return wal_frames_; }
+
+  /// Copies the WAL into the database file through this connection, so that the next
+  /// write starts the WAL over. SQLITE_BUSY (a checkpoint runs elsewhere) is no error:
+  /// false then, and nothing was done.
+  caf::expected<bool> checkpoint();
+
 private:
   explicit sqlite_db(sqlite3* db) : db_(db) {}
   caf::error run_prepared(sqlite_statement& st, const char* sql);
 
   sqlite3* db_;
+  int wal_frames_ = 0;
   // Prepared once: a transaction per batch would otherwise parse these every time.
   sqlite_statement begin_;
   sqlite_statement commit_;
