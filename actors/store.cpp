@@ -34,6 +34,11 @@ constexpr int64_t expiry_ms = 30LL * 24 * 3600 * 1000;
 // The directory saves every changed last_seen at once (a thousand rows every few seconds
 // under load): spread over several commits, they never hold a message's commit for long.
 constexpr size_t touches_per_commit = 64;
+// A write dirties about two pages. Once a transaction has dirtied the whole page cache
+// (2,000 pages), SQLite writes pages to the WAL one at a time before the commit and, at
+// the commit, reads each back to rewrite its checksum. A store that fell behind took
+// thousands of writes into one transaction and paid that; smaller ones never do.
+constexpr size_t max_ops_per_commit = 256;
 // Under steady writes the background checkpoint never catches up with the last commit,
 // and SQLite starts the WAL over only once one has: the WAL grew by tens of MB a second.
 // Past this many frames (about 34 MB) the store copies the little the background left
@@ -237,18 +242,25 @@ void fail_all(std::vector<write_op>& ops, const caf::error& err) {
 
 void queue_flush(self_ptr self);
 
-void flush(self_ptr self) {
+// One transaction: the oldest buffered writes, and a few last_seen updates. Whatever
+// waits beyond them gets a flush of its own, queued behind the messages now waiting.
+void commit_next(self_ptr self) {
   auto& st = self->state;
-  st.flush_queued = false;
   if (st.batch.empty() && st.touches.empty())
     return;
   std::vector<write_op> ops;
-  ops.swap(st.batch);
+  if (st.batch.size() <= max_ops_per_commit) {
+    ops.swap(st.batch);
+  } else {
+    auto end = st.batch.begin() + max_ops_per_commit;
+    ops.assign(std::make_move_iterator(st.batch.begin()), std::make_move_iterator(end));
+    st.batch.erase(st.batch.begin(), end);
+  }
   for (size_t i = 0; i < touches_per_commit && !st.touches.empty(); ++i) {
     ops.emplace_back(std::move(st.touches.front()));
     st.touches.pop_front();
   }
-  if (!st.touches.empty())
+  if (!st.batch.empty() || !st.touches.empty())
     queue_flush(self);
   reply_list replies;
   replies.reserve(ops.size());
@@ -288,10 +300,23 @@ void flush(self_ptr self) {
                          self->system().render(done.error()));
 }
 
+// The flush message that queue_flush sent has come.
+void flush(self_ptr self) {
+  self->state.flush_queued = false;
+  commit_next(self);
+}
+
+// Before a read: every buffered write is committed (last_seen updates may wait).
+void commit_buffered(self_ptr self) {
+  while (!self->state.batch.empty())
+    commit_next(self);
+}
+
+// flush_queued is true while our flush message waits in the mailbox.
 void queue_flush(self_ptr self) {
   auto& st = self->state;
   if (!st.flush_queued) {
-    // Queued behind everything already waiting in our mailbox: the flush takes all of it.
+    // Queued behind everything already waiting in our mailbox: the flush takes it too.
     st.flush_queued = true;
     if (st.delay.count() > 0 && std::chrono::steady_clock::now() < st.delay_until)
       self->delayed_send(self, st.delay, caf::flush_atom_v);
@@ -301,10 +326,10 @@ void queue_flush(self_ptr self) {
 }
 
 // Before reading users, and at the end: everything buffered, the last_seen updates that
-// wait for later commits too. Other reads need only `flush`: it commits the whole batch.
+// wait for later commits too. Other reads need only commit_buffered.
 void flush_all(self_ptr self) {
   while (!self->state.batch.empty() || !self->state.touches.empty())
-    flush(self);
+    commit_next(self);
 }
 
 void buffer(self_ptr self, write_op op) {
@@ -398,7 +423,7 @@ caf::behavior store(caf::stateful_actor<store_state>* self, store_settings setti
                             std::move(id), static_cast<int>(status)});
     },
     [self](dump_atom, const std::string& owner) -> caf::result<mailbox_copy> {
-      flush(self);
+      commit_buffered(self);
       auto dump = self->state.copies->dump(owner);
       if (!dump)
         return std::move(dump.error());
@@ -425,7 +450,7 @@ caf::behavior store(caf::stateful_actor<store_state>* self, store_settings setti
       return promise;
     },
     [self](owners_atom) -> caf::result<std::vector<std::string>> {
-      flush(self);
+      commit_buffered(self);
       auto owners = self->state.copies->owners();
       if (!owners)
         return std::move(owners.error());
@@ -437,7 +462,7 @@ caf::behavior store(caf::stateful_actor<store_state>* self, store_settings setti
       return promise;
     },
     [self](group_get_atom, const std::string& gid) -> caf::result<group_record> {
-      flush(self);
+      commit_buffered(self);
       auto found = self->state.groups->get(gid);
       if (!found)
         return std::move(found.error());
@@ -446,7 +471,7 @@ caf::behavior store(caf::stateful_actor<store_state>* self, store_settings setti
       return to_record(std::move(**found));
     },
     [self](group_list_atom) -> caf::result<std::vector<group_record>> {
-      flush(self);
+      commit_buffered(self);
       auto rows = self->state.groups->load_all();
       if (!rows)
         return std::move(rows.error());
@@ -469,7 +494,7 @@ caf::behavior store(caf::stateful_actor<store_state>* self, store_settings setti
       SPDLOG_LOGGER_WARN(logs::store(), "event=delay_injected ms={} seconds={}", ms, seconds);
     },
     [self](load_atom, const std::string& owner) -> caf::result<mailbox_snapshot> {
-      flush(self);
+      commit_buffered(self);
       auto& st = self->state;
       auto loaded = st.mailboxes->load(owner, delivered_kept_in_memory);
       if (!loaded)
@@ -487,7 +512,7 @@ caf::behavior store(caf::stateful_actor<store_state>* self, store_settings setti
     },
     [self](find_atom, const std::string& owner, const std::string& peer,
            const std::string& group, const std::string& id) -> caf::result<mailbox_item> {
-      flush(self);
+      commit_buffered(self);
       // Without a group, any conversation's: the one-to-one one comes first.
       auto found = group.empty() ? self->state.mailboxes->find_any_group(owner, peer, id)
                                  : self->state.mailboxes->find(owner, peer, group, id);

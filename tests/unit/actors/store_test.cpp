@@ -1,0 +1,53 @@
+#include "actors/store.hpp"
+
+#include <gtest/gtest.h>
+
+#include "tests/unit/actors/actor_fixture.hpp"
+
+namespace parley::testing {
+namespace {
+
+class StoreTest : public ActorTest {
+protected:
+  void SetUp() override { start_tree(); }
+
+  static mailbox_item message(int n) {
+    mailbox_item item;
+    item.kind = item_kind::message;
+    item.peer = "alice";
+    item.id = "m" + std::to_string(n);
+    item.body = "hi";
+    item.meta = "{}";
+    item.ts = 1;
+    return item;
+  }
+};
+
+// A store that fell behind finds many writes waiting at once. They go in transactions of
+// bounded size (one huge one makes SQLite spill pages to the WAL a page at a time), and
+// every one is committed, answered, and read back in the order it came.
+TEST_F(StoreTest, ManyWritesWaitingAtOnceAreAllCommittedInOrder) {
+  auto store = registered_actor(store_name::value);
+  constexpr int writes = 600;
+  std::vector<caf::response_handle<caf::blocking_actor, caf::message, true>> handles;
+  auto commits_before = metrics.store_commits.value();
+  for (int i = 0; i < writes; ++i)
+    handles.push_back(self->request(store, caf::infinite, append_atom_v, std::string{"bob"},
+                                    message(i)));
+  sched.run();
+  int64_t last_seq = 0;
+  for (auto& h : handles)
+    h.receive([&](stored_ref& ref) {
+                EXPECT_GT(ref.seq, last_seq);
+                last_seq = ref.seq;
+              },
+              [&](caf::error& err) { ADD_FAILURE() << sys.render(err); });
+  EXPECT_GE(metrics.store_commits.value() - commits_before, 3u);
+  auto loaded = ask<mailbox_snapshot>(store, load_atom_v, std::string{"bob"});
+  ASSERT_EQ(loaded.waiting.size(), static_cast<size_t>(writes));
+  for (int i = 0; i < writes; ++i)
+    EXPECT_EQ(loaded.waiting[i].id, "m" + std::to_string(i));
+}
+
+} // namespace
+} // namespace parley::testing
