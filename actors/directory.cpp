@@ -11,6 +11,7 @@
 #include <caf/event_based_actor.hpp>
 
 #include "actors/placement.hpp"
+#include "runtime/answered_promise.hpp"
 #include "runtime/clock.hpp"
 #include "runtime/countdown.hpp"
 #include "runtime/logging.hpp"
@@ -186,7 +187,9 @@ void save_last_seen(self_ptr self) {
   st.unsaved_last_seen.clear();
 }
 
-void login(self_ptr self, caf::typed_response_promise<login_reply> promise,
+using login_promise = answered_promise<caf::typed_response_promise<login_reply>>;
+
+void login(self_ptr self, login_promise promise,
            const std::string& user, const std::string& key, const caf::actor& session) {
   auto& st = self->state;
   auto i = st.users.find(user);
@@ -242,11 +245,11 @@ caf::behavior running(self_ptr self) {
   return {
     [self](login_atom, const std::string& user, const std::string& key,
            const caf::actor& session) -> caf::result<login_reply> {
-      auto promise = self->make_response_promise<login_reply>();
+      auto promise = answer_even_if_stopped(self->make_response_promise<login_reply>());
       find_user(self, user, [self, promise, user, key, session]() mutable {
         login(self, promise, user, key, session);
       });
-      return promise;
+      return promise.later();
     },
     [self](lookup_user_atom, const std::string& user) -> caf::result<user_record> {
       auto i = self->state.users.find(user);

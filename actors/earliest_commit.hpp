@@ -51,7 +51,7 @@ private:
 
 /// Hands a join's outcome to whoever asked: the time, or the error.
 template <class Promise>
-void answer(Promise& promise, caf::expected<int64_t>& outcome) {
+void answer(const Promise& promise, caf::expected<int64_t>& outcome) {
   if (outcome)
     promise.deliver(*outcome);
   else

@@ -5,6 +5,7 @@
 
 #include "actors/earliest_commit.hpp"
 #include "actors/mailbox_router.hpp"
+#include "runtime/answered_promise.hpp"
 #include "runtime/logging.hpp"
 #include "runtime/unexpected_message.hpp"
 
@@ -21,9 +22,9 @@ using self_ptr = caf::stateful_actor<fanout_state>*;
 
 caf::result<int64_t> deliver_many(self_ptr self, const std::vector<std::string>& users,
                                   mailbox_item& item) {
-  auto promise = self->make_response_promise<int64_t>();
+  auto promise = answer_even_if_stopped(self->make_response_promise<int64_t>());
   earliest_commit join{users.size(), item.ts,
-                       [promise](caf::expected<int64_t> ts) mutable { answer(promise, ts); }};
+                       [promise](caf::expected<int64_t> ts) { answer(promise, ts); }};
   // One message for all: its payload is shared, not copied per mailbox.
   auto msg = caf::make_message(deliver_atom_v, std::move(item));
   for (const auto& user : users)
@@ -37,7 +38,7 @@ caf::result<int64_t> deliver_many(self_ptr self, const std::vector<std::string>&
                             self->system().render(err));
         join.failed(caf::make_error(errc::unavailable, "a member's mailbox did not commit"));
       });
-  return promise;
+  return promise.later();
 }
 
 } // namespace

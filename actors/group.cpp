@@ -12,6 +12,7 @@
 #include "actors/earliest_commit.hpp"
 #include "actors/group_copies.hpp"
 #include "actors/placement.hpp"
+#include "runtime/answered_promise.hpp"
 #include "runtime/clock.hpp"
 #include "runtime/countdown.hpp"
 #include "runtime/logging.hpp"
@@ -273,7 +274,7 @@ caf::result<int64_t> send(self_ptr self, mailbox_item& item) {
   for (const auto& m : *members)
     if (m != item.peer)
       by_node[snap.primary(m)].push_back(m);
-  auto promise = self->make_response_promise<int64_t>();
+  auto promise = answer_even_if_stopped(self->make_response_promise<int64_t>());
   ++st.in_flight;
   earliest_commit join{by_node.size(), item.ts,
                        [self, promise](caf::expected<int64_t> ts) mutable {
@@ -300,7 +301,7 @@ caf::result<int64_t> send(self_ptr self, mailbox_item& item) {
                                               "members' mailboxes did not commit"));
             });
   }
-  return promise;
+  return promise.later();
 }
 
 // -- lifecycle --------------------------------------------------------------------------

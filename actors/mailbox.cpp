@@ -5,6 +5,7 @@
 
 #include "actors/mailbox_state.hpp"
 #include "actors/placement.hpp"
+#include "runtime/answered_promise.hpp"
 #include "runtime/clock.hpp"
 #include "runtime/logging.hpp"
 #include "runtime/unexpected_message.hpp"
@@ -110,7 +111,7 @@ caf::result<int64_t> deliver(self_ptr self, mailbox_item& item) {
   // was acked with.
   if (item.group.empty() || item.ts == 0)
     item.ts = now_ms();
-  auto promise = self->make_response_promise<int64_t>();
+  auto promise = answer_even_if_stopped(self->make_response_promise<int64_t>());
   ++st.in_flight;
   self->request(st.store, local_request, append_atom_v, st.owner, item)
     .then(
@@ -138,7 +139,7 @@ caf::result<int64_t> deliver(self_ptr self, mailbox_item& item) {
         promise.deliver(caf::make_error(errc::unavailable, "mailbox commit failed"));
         store_failed(self, err, "append");
       });
-  return promise;
+  return promise.later();
 }
 
 // Stores a receipt; once committed it waits in the queue (and goes to a session that

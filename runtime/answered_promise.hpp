@@ -1,0 +1,60 @@
+#pragma once
+
+// A response promise that is answered even when the actor holding it dies.
+//
+// CAF 0.17 drops a response promise without a word when the actor holding it stops (a
+// crash, an exit message) while it waits for something else, such as a commit. Our
+// requests carry no timeout (actors/placement.hpp), so the requester would wait for
+// ever: a client's `send` got neither `ack` nor error until it reconnected. Copies of an
+// answered_promise share one CAF promise; when the last copy goes with nothing
+// delivered, it delivers `unavailable`, after which a client may resend the same id
+// (PROTOCOL.md 3). It goes when the actor's state and handlers are destroyed on exit,
+// while the actor can still send.
+
+#include <memory>
+#include <utility>
+
+#include <caf/error.hpp>
+
+#include "runtime/errors.hpp"
+
+namespace parley {
+
+template <class Promise>
+class answered_promise {
+public:
+  explicit answered_promise(Promise promise)
+    : held_(std::make_shared<holder>(std::move(promise))) {}
+
+  template <class... Ts>
+  void deliver(Ts&&... xs) const {
+    held_->promise.deliver(std::forward<Ts>(xs)...);
+  }
+
+  bool pending() const { return held_->promise.pending(); }
+
+  /// What a handler returns to say that the answer comes later.
+  const Promise& later() const { return held_->promise; }
+
+private:
+  struct holder {
+    explicit holder(Promise p) : promise(std::move(p)) {}
+    holder(const holder&) = delete;
+    holder& operator=(const holder&) = delete;
+    ~holder() {
+      if (promise.pending())
+        promise.deliver(caf::make_error(errc::unavailable, "the actor answering stopped"));
+    }
+    Promise promise;
+  };
+
+  std::shared_ptr<holder> held_;
+};
+
+/// Wraps `promise`, made by self->make_response_promise().
+template <class Promise>
+answered_promise<Promise> answer_even_if_stopped(Promise promise) {
+  return answered_promise<Promise>{std::move(promise)};
+}
+
+} // namespace parley
