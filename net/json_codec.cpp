@@ -35,16 +35,22 @@ public:
     return std::string{v->get_string()};
   }
 
+  // A field given as a string, empty or not: an empty one is checked like any other.
+  bool given_string(const char* name) const {
+    auto* v = obj_.if_contains(name);
+    return v && v->is_string();
+  }
+
   std::string user(const char* name, bool required = true) {
     auto value = string(name, required);
-    if (!value.empty() && !is_valid_id(value))
+    if (given_string(name) && !is_valid_id(value))
       problem(std::string{"field '"} + name + "' is not a valid user id");
     return value;
   }
 
   std::string request_id() {
     auto value = string("id");
-    if (!value.empty() && !is_valid_request_id(value))
+    if (given_string("id") && !is_valid_request_id(value))
       problem("field 'id' must be 1..64 characters of [A-Za-z0-9_-]");
     return value;
   }
@@ -79,7 +85,7 @@ public:
 
   std::string group(const char* name, bool required = true) {
     auto value = string(name, required);
-    if (!value.empty() && !is_valid_group_id(value))
+    if (given_string(name) && !is_valid_group_id(value))
       problem(std::string{"field '"} + name + "' is not a valid group id");
     return value;
   }
@@ -221,9 +227,11 @@ client_frame decode_group(const bj::object& obj, fields& f, bj::string_view op) 
 client_frame decode_hello(const bj::object& obj, fields& f) {
   hello_frame h;
   h.user = f.user("user");
-  if (obj.if_contains("token")) {
+  bool with_token = obj.if_contains("token") != nullptr;
+  if (with_token)
     h.token = f.string("token");
-  } else {
+  // A key and signature sent beside a token are checked too.
+  if (!with_token || obj.if_contains("key") || obj.if_contains("sig")) {
     h.key = f.bytes("key", 32);
     h.sig = f.bytes("sig", 64);
   }

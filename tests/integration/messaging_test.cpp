@@ -232,6 +232,11 @@ TEST_F(MessagingTest, BadInputGetsErrorsAndTheConnectionStays) {
   auto e3 = alice->recv_op("error");
   ASSERT_TRUE(e3);
   EXPECT_EQ((*e3)["code"], "too_large");
+  // An id is 1..64 characters: an empty one is refused, and nothing is sent.
+  alice->send_json({{"op", "send"}, {"id", ""}, {"to", "alice"}, {"body", "x"}});
+  EXPECT_EQ((*alice->recv_op("error"))["code"], "bad_request");
+  alice->send_json({{"op", "presence"}, {"id", ""}, {"user", "alice"}});
+  EXPECT_EQ((*alice->recv_op("error"))["code"], "bad_request");
   alice->send_json({{"op", "ping"}, {"id", "still-here"}});
   EXPECT_TRUE(alice->recv_op("pong"));
 }

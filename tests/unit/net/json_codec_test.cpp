@@ -87,6 +87,12 @@ TEST(JsonCodecTest, RejectsBadSendsWithTheirId) {
   EXPECT_EQ(expect_rejected(R"({"op":"send","id":"m1","to":"bob","body":5})").code,
             errc::bad_request);
   EXPECT_EQ(expect_rejected(R"({"op":"send","id":"bad id","to":"bob","body":"x"})").id, "");
+  EXPECT_EQ(expect_rejected(R"({"op":"send","id":"","to":"bob","body":"x"})").code,
+            errc::bad_request);
+  EXPECT_EQ(expect_rejected(R"({"op":"ping","id":""})").code, errc::bad_request);
+  EXPECT_EQ(expect_rejected(R"({"op":"key","id":"q","user":""})").code, errc::bad_request);
+  EXPECT_EQ(expect_rejected(R"({"op":"group_info","id":"q","group":""})").code,
+            errc::bad_request);
   std::string big_body = R"({"op":"send","id":"m1","to":"bob","body":")"
                          + std::string(64 * 1024 + 1, 'a') + "\"}";
   EXPECT_EQ(expect_rejected(big_body).code, errc::too_large);
@@ -124,6 +130,11 @@ TEST(JsonCodecTest, DecodesHello) {
   EXPECT_EQ(h.sig.size(), 64u);
   auto t = expect_frame<hello_frame>(R"({"op":"hello","user":"alice","token":"v1.x"})");
   EXPECT_EQ(t.token, "v1.x");
+  EXPECT_TRUE(t.sig.empty());
+  // A signature beside a token is read too, for the node to check.
+  auto both = expect_frame<hello_frame>(R"({"op":"hello","user":"alice","token":"v1.x","key":")"
+                                        + key + R"(","sig":")" + sig + R"("})");
+  EXPECT_EQ(both.sig.size(), 64u);
   expect_rejected(R"({"op":"hello","user":"alice","key":"short","sig":"x"})");
 }
 
