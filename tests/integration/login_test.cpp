@@ -1,5 +1,6 @@
 // Authentication over a real socket (PROTOCOL.md section 2).
 
+#include "runtime/base64.hpp"
 #include "tests/integration/node_fixture.hpp"
 
 namespace parley::testing {
@@ -70,6 +71,16 @@ TEST_F(LoginTest, TokenLoginWorksAndForgedTokensDoNot) {
   forged.back() = forged.back() == 'A' ? 'B' : 'A';
   ws_test_client third{node->client_port()};
   EXPECT_EQ(third.login_with_token("alice", forged)["code"], "auth_failed");
+
+  // A bad signature is refused even beside a valid token.
+  ws_test_client fourth{node->client_port()};
+  ASSERT_TRUE(fourth.recv_op("challenge"));
+  fourth.send_json({{"op", "hello"}, {"user", "alice"}, {"token", tokens["alice"]},
+                    {"key", base64_encode(std::string(32, '\1'))},
+                    {"sig", base64_encode(std::string(64, '\0'))}});
+  auto refused = fourth.recv();
+  ASSERT_TRUE(refused);
+  EXPECT_EQ((*refused)["code"], "auth_failed");
 }
 
 TEST_F(LoginTest, NewLoginReplacesTheOldSession) {
