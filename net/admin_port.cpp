@@ -62,7 +62,7 @@ void admin_port::handle(const std::shared_ptr<http_connection>& conn, http_reque
   } else if (path == "/v1/admin/fault" && fault_injection_ && req.method() == http::verb::post) {
     fault(conn, req);
   } else {
-    conn->respond(error_response(req, http::status::not_found, "bad_request",
+    conn->respond(error_response(req, http::status::not_found, "not_found",
                                  "no such call: " + std::string{path}));
   }
 }
@@ -215,7 +215,7 @@ void admin_port::fault(const std::shared_ptr<http_connection>& conn, const http_
           conn->respond(json_response(req, http::status::ok, "{\"ok\":true}"));
         },
         [conn, req, name](caf::error&) {
-          conn->respond(error_response(req, http::status::not_found, "bad_request",
+          conn->respond(error_response(req, http::status::not_found, "not_found",
                                        "no running actor " + name));
         });
   });

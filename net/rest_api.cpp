@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include <boost/beast/core/string.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 
@@ -252,8 +253,9 @@ std::optional<std::string> path_user(std::string_view path, std::string_view pre
 std::optional<std::string> bearer_user(gateway_context& ctx,
                                        const http::request_header<>& header) {
   auto value = header[http::field::authorization];
+  // The scheme's name is case-insensitive (RFC 9110, 11.1).
   constexpr std::string_view prefix = "Bearer ";
-  if (value.substr(0, prefix.size()) != prefix)
+  if (value.size() < prefix.size() || !boost::beast::iequals(value.substr(0, prefix.size()), prefix))
     return std::nullopt;
   return ctx.auth.verify_token(std::string{value.substr(prefix.size())}, now_ms());
 }
@@ -288,7 +290,7 @@ void handle_rest(gateway_context& ctx, const std::shared_ptr<http_connection>& c
                || path_user(path, "/v1/users/", "/key") || path_user(path, "/v1/presence/", "")
                || is_media_path(path);
   if (!known) {
-    conn->respond(error_response(ex.req, http::status::not_found, "bad_request",
+    conn->respond(error_response(ex.req, http::status::not_found, "not_found",
                                  "no such call: " + std::string{path}));
     return;
   }

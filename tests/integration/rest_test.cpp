@@ -111,7 +111,19 @@ TEST_F(RestTest, BadRequestsGetProtocolErrors) {
   EXPECT_EQ(call("GET", "/v1/inbox?wait=soon", "alice").status, 400);
   EXPECT_EQ(call("POST", "/v1/receipts", "alice", {{"from", "bob"}, {"id", "x"}, {"status", "seen"}}).status,
             400);
-  EXPECT_EQ(http_call(node->client_port(), "GET", "/v1/nothing-here").status, 404);
+  // The scheme's name is case-insensitive.
+  EXPECT_EQ(http_call(node->client_port(), "GET", "/v1/presence/alice", {},
+                      "bearer " + tokens["alice"]).status,
+            200);
+  auto nowhere = http_call(node->client_port(), "GET", "/v1/nothing-here");
+  EXPECT_EQ(nowhere.status, 404);
+  EXPECT_EQ(bj::parse(nowhere.body).as_object()["error"], "not_found");
+  // Ids are 1..64 characters: an empty one is no id.
+  auto no_id = call("POST", "/v1/messages", "alice", {{"id", ""}, {"to", "alice"}, {"body", "x"}});
+  EXPECT_EQ(no_id.status, 400);
+  EXPECT_EQ(bj::parse(no_id.body).as_object()["error"], "bad_request");
+  EXPECT_EQ(call("POST", "/v1/receipts", "alice", {{"from", "alice"}, {"id", ""}, {"status", "read"}}).status,
+            400);
 }
 
 TEST_F(RestTest, AdminPortServesHealthMetricsClusterAndConsole) {

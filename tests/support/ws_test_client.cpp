@@ -209,7 +209,8 @@ http_result http_call(uint16_t port, const std::string& method, const std::strin
   http::request<http::string_body> req{http::string_to_verb(method), target, 11};
   req.set(http::field::host, "127.0.0.1");
   if (!bearer.empty())
-    req.set(http::field::authorization, "Bearer " + bearer);
+    req.set(http::field::authorization,
+            bearer.find(' ') == std::string::npos ? "Bearer " + bearer : bearer);
   if (!body.empty()) {
     if (!content_type.empty())
       req.set(http::field::content_type, content_type);

@@ -72,7 +72,8 @@ struct http_result {
   std::string body;
   std::string content_type;
 };
-/// A non-empty body goes with `content_type` (none when that is empty).
+/// A non-empty body goes with `content_type` (none when that is empty). `bearer` is a
+/// token, sent as "Bearer <token>", or a whole Authorization value when it has a space.
 http_result http_call(uint16_t port, const std::string& method, const std::string& target,
                       const std::string& body = {}, const std::string& bearer = {},
                       std::chrono::milliseconds timeout = std::chrono::seconds{40},
