@@ -9,6 +9,7 @@
 #include "net/node_server.hpp"
 #include "persistence/sqlite_db.hpp"
 #include "runtime/config.hpp"
+#include "runtime/data_dir_lock.hpp"
 #include "runtime/logging.hpp"
 
 namespace {
@@ -34,11 +35,14 @@ int main(int argc, char** argv) {
   auto& settings = *flags.settings;
   if (auto err = parley::prepare_data_dir(settings.data_dir); !err.empty())
     return usage_error(err);
+  std::string error;
+  auto lock = parley::data_dir_lock::take(settings.data_dir, error);
+  if (!lock)
+    return usage_error(error);
   // The store opens the database again inside the actor system; opening it here first
   // turns an unusable file into exit code 2 instead of a crashing store.
   if (auto db = parley::sqlite_db::open(settings.store.database, settings.store.sync); !db)
     return usage_error("--data: cannot open " + settings.store.database.string());
-  std::string error;
   std::optional<std::string> secret_file;
   if (settings.secret_file)
     secret_file = settings.secret_file->string();

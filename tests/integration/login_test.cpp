@@ -130,6 +130,11 @@ TEST_F(LoginTest, BadFlagsExitWithCodeTwoAndOneLine) {
     EXPECT_EQ(code, 2) << err;
     EXPECT_NE(err.find("parley-node: "), std::string::npos) << err;
   }
+  // The running node's data dir is not usable by a second node.
+  auto [code, err] = run_node_once({"--id=n2", "--data=" + (dir / "n1").string()},
+                                   std::chrono::seconds{10});
+  EXPECT_EQ(code, 2) << err;
+  EXPECT_NE(err.find("in use by another running node"), std::string::npos) << err;
 }
 
 } // namespace
