@@ -50,6 +50,26 @@ void http_connection::on_header(boost::beast::error_code ec) {
     return;
   }
   parser_->body_limit(limit);
+  // A client that asked whether to send its body (curl does for uploads over 1 MiB)
+  // otherwise waits a second before sending it anyway (RFC 9110, 10.1.1).
+  const auto& header = parser_->get();
+  if (header.version() >= 11 && !parser_->is_done()
+      && boost::beast::iequals(header[http::field::expect], "100-continue")) {
+    auto go_on = std::make_shared<http::response<http::empty_body>>(http::status::continue_,
+                                                                     header.version());
+    http::async_write(stream_, *go_on,
+                      [self = shared_from_this(), go_on](boost::beast::error_code ec, size_t) {
+                        if (ec)
+                          self->on_read(ec);
+                        else
+                          self->read_body();
+                      });
+    return;
+  }
+  read_body();
+}
+
+void http_connection::read_body() {
   http::async_read(stream_, buffer_, *parser_,
                    [self = shared_from_this()](boost::beast::error_code ec, size_t) {
                      self->on_read(ec);

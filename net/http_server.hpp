@@ -61,6 +61,7 @@ public:
 private:
   void read_request();
   void on_header(boost::beast::error_code ec);
+  void read_body();
   void on_read(boost::beast::error_code ec);
   void on_written(bool keep_alive, boost::beast::error_code ec);
   void refuse_too_large();

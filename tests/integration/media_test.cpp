@@ -3,6 +3,11 @@
 #include <fstream>
 #include <sstream>
 
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+
 #include "runtime/media_id.hpp"
 #include "tests/integration/node_fixture.hpp"
 #include "tests/support/media_client.hpp"
@@ -96,6 +101,34 @@ TEST_F(MediaTest, LargeUploadWithoutATokenIsRefusedBeforeItsBodyIsRead) {
   EXPECT_EQ(bj::parse(anonymous.body).at("error"), "auth_failed");
   EXPECT_EQ(media_put(node->client_port(), big, "image/png", "not-a-token").status, 401);
   EXPECT_EQ(media_put(node->client_port(), big, "image/png", token).status, 201);
+}
+
+// curl asks before a large upload (Expect: 100-continue) and waits a second for the go
+// ahead before it sends the body anyway: the node answers at once.
+TEST_F(MediaTest, AnUploadThatAsksFirstIsToldToGoOn) {
+  namespace http = boost::beast::http;
+  boost::asio::io_context io;
+  boost::beast::tcp_stream stream{io};
+  stream.connect({boost::asio::ip::make_address("127.0.0.1"), node->client_port()});
+  auto body = media_bytes(2 * 1024 * 1024, 7);
+  std::string head = "PUT /v1/media HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token
+                     + "\r\nContent-Type: image/png\r\nContent-Length: "
+                     + std::to_string(body.size()) + "\r\nExpect: 100-continue\r\n\r\n";
+  boost::asio::write(stream, boost::asio::buffer(head));
+  // The go-ahead comes before any byte of the body was sent.
+  stream.expires_after(std::chrono::milliseconds{900});
+  boost::beast::flat_buffer buffer;
+  http::response_parser<http::empty_body> interim;
+  boost::beast::error_code ec;
+  http::read_header(stream, buffer, interim, ec);
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(interim.get().result(), http::status::continue_);
+  stream.expires_never();
+  boost::asio::write(stream, boost::asio::buffer(body));
+  http::response<http::string_body> res;
+  http::read(stream, buffer, res, ec);
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(res.result_int(), 201u);
 }
 
 TEST_F(MediaTest, UnsupportedContentTypeIs415) {
