@@ -41,9 +41,11 @@ public:
     return v && v->is_string();
   }
 
+  // An optional user or group given as "" counts as absent, as null does: some clients
+  // write every field. A required one must be a valid id.
   std::string user(const char* name, bool required = true) {
     auto value = string(name, required);
-    if (given_string(name) && !is_valid_id(value))
+    if (given_string(name) && (required || !value.empty()) && !is_valid_id(value))
       problem(std::string{"field '"} + name + "' is not a valid user id");
     return value;
   }
@@ -85,15 +87,18 @@ public:
 
   std::string group(const char* name, bool required = true) {
     auto value = string(name, required);
-    if (given_string(name) && !is_valid_group_id(value))
+    if (given_string(name) && (required || !value.empty()) && !is_valid_group_id(value))
       problem(std::string{"field '"} + name + "' is not a valid group id");
     return value;
   }
 
   std::string bytes(const char* name, size_t expected) {
     auto text = string(name);
-    if (text.empty())
+    if (text.empty()) {
+      if (given_string(name))
+        problem(std::string{"field '"} + name + "' is empty");
       return {};
+    }
     auto raw = base64_decode(text);
     if (!raw || raw->size() != expected) {
       problem(std::string{"field '"} + name + "' must be base64 of " + std::to_string(expected)
@@ -226,12 +231,17 @@ client_frame decode_group(const bj::object& obj, fields& f, bj::string_view op) 
 
 client_frame decode_hello(const bj::object& obj, fields& f) {
   hello_frame h;
+  h.id = peek_id(obj);
   h.user = f.user("user");
-  bool with_token = obj.if_contains("token") != nullptr;
+  auto given = [&obj](const char* name) {
+    auto* v = obj.if_contains(name);
+    return v && !v->is_null();
+  };
+  bool with_token = given("token");
   if (with_token)
     h.token = f.string("token");
   // A key and signature sent beside a token are checked too.
-  if (!with_token || obj.if_contains("key") || obj.if_contains("sig")) {
+  if (!with_token || given("key") || given("sig")) {
     h.key = f.bytes("key", 32);
     h.sig = f.bytes("sig", 64);
   }

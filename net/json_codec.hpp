@@ -26,6 +26,7 @@ struct hello_frame {
   std::string key;    // raw 32 bytes, for a key login
   std::string sig;    // raw 64 bytes
   std::string token;  // for a token login
+  std::string id;     // none in a login; a hello after login is answered with it
 };
 
 /// A frame that could not be accepted: answered with an error, the connection stays.

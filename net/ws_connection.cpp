@@ -156,7 +156,7 @@ void ws_connection::on_text(std::string& text) {
                             to_string(frame.code), frame.message);
         send(error_frame{std::move(frame.id), frame.code, std::move(frame.message)});
       } else if constexpr (std::is_same_v<T, json::hello_frame>) {
-        send(error_frame{{}, errc::bad_request, "already logged in"});
+        send(error_frame{std::move(frame.id), errc::bad_request, "already logged in"});
       } else {
         if constexpr (std::is_same_v<T, send_request>)
           frame.arrived_ns = steady_ns();

@@ -237,6 +237,11 @@ TEST_F(MessagingTest, BadInputGetsErrorsAndTheConnectionStays) {
   EXPECT_EQ((*alice->recv_op("error"))["code"], "bad_request");
   alice->send_json({{"op", "presence"}, {"id", ""}, {"user", "alice"}});
   EXPECT_EQ((*alice->recv_op("error"))["code"], "bad_request");
+  alice->send_json({{"op", "hello"}, {"id", "h2"}, {"user", "alice"}, {"token", "t"}});
+  auto e4 = alice->recv_op("error");
+  ASSERT_TRUE(e4);
+  EXPECT_EQ((*e4)["id"], "h2");
+  EXPECT_EQ((*e4)["code"], "bad_request");
   alice->send_json({{"op", "ping"}, {"id", "still-here"}});
   EXPECT_TRUE(alice->recv_op("pong"));
 }

@@ -93,6 +93,13 @@ TEST(JsonCodecTest, RejectsBadSendsWithTheirId) {
   EXPECT_EQ(expect_rejected(R"({"op":"key","id":"q","user":""})").code, errc::bad_request);
   EXPECT_EQ(expect_rejected(R"({"op":"group_info","id":"q","group":""})").code,
             errc::bad_request);
+  // An optional target given as "" is absent, like null.
+  EXPECT_EQ(expect_frame<send_request>(R"({"op":"send","id":"m","to":"bob","group":"","body":"x"})")
+              .to,
+            "bob");
+  EXPECT_EQ(expect_frame<confirm_request>(R"({"op":"delivered","from":"bob","id":"m","group":""})")
+              .from,
+            "bob");
   std::string big_body = R"({"op":"send","id":"m1","to":"bob","body":")"
                          + std::string(64 * 1024 + 1, 'a') + "\"}";
   EXPECT_EQ(expect_rejected(big_body).code, errc::too_large);
@@ -135,6 +142,10 @@ TEST(JsonCodecTest, DecodesHello) {
   auto both = expect_frame<hello_frame>(R"({"op":"hello","user":"alice","token":"v1.x","key":")"
                                         + key + R"(","sig":")" + sig + R"("})");
   EXPECT_EQ(both.sig.size(), 64u);
+  auto nulls = expect_frame<hello_frame>(
+    R"({"op":"hello","user":"alice","token":"v1.x","key":null,"sig":null})");
+  EXPECT_TRUE(nulls.sig.empty());
+  expect_rejected(R"({"op":"hello","user":"alice","token":"v1.x","key":"","sig":""})");
   expect_rejected(R"({"op":"hello","user":"alice","key":"short","sig":"x"})");
 }
 
