@@ -1,5 +1,6 @@
 #include "actors/store.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <deque>
 #include <optional>
@@ -142,7 +143,7 @@ struct store_state {
   // Owners whose rows a merge changed in the batch being committed: a mailbox running
   // here must read them (a copy may arrive after it loaded).
   std::vector<std::string> merged_owners;
-  std::vector<write_op> batch;
+  std::deque<write_op> batch;  // taken from the front, max_ops_per_commit at a time
   std::deque<touch_op> touches;  // last_seen updates, committed a few at a time
   bool flush_queued = false;
   std::unique_ptr<checkpointer> checkpoints;
@@ -249,13 +250,9 @@ void commit_next(self_ptr self) {
   if (st.batch.empty() && st.touches.empty())
     return;
   std::vector<write_op> ops;
-  if (st.batch.size() <= max_ops_per_commit) {
-    ops.swap(st.batch);
-  } else {
-    auto end = st.batch.begin() + max_ops_per_commit;
-    ops.assign(std::make_move_iterator(st.batch.begin()), std::make_move_iterator(end));
-    st.batch.erase(st.batch.begin(), end);
-  }
+  auto end = st.batch.begin() + std::min(st.batch.size(), max_ops_per_commit);
+  ops.assign(std::make_move_iterator(st.batch.begin()), std::make_move_iterator(end));
+  st.batch.erase(st.batch.begin(), end);
   for (size_t i = 0; i < touches_per_commit && !st.touches.empty(); ++i) {
     ops.emplace_back(std::move(st.touches.front()));
     st.touches.pop_front();
@@ -380,6 +377,11 @@ caf::behavior store(caf::stateful_actor<store_state>* self, store_settings setti
   st.users = std::move(*users);
   st.copies = std::move(*copies);
   st.groups = std::move(*groups);
+  // A WAL left by a crash (or by a version whose checkpoints never ran) is copied now,
+  // before any commit waits behind it; the first commit then starts the WAL over.
+  if (auto done = st.db->checkpoint(); !done)
+    SPDLOG_LOGGER_WARN(logs::store(), "event=checkpoint_failed at=open err={}",
+                       self->system().render(done.error()));
   st.checkpoints = std::make_unique<checkpointer>(settings.database, checkpoint_pause);
   if (auto waiting = st.mailboxes->count_waiting())
     SPDLOG_LOGGER_INFO(logs::store(), "event=opened file={} waiting={}",

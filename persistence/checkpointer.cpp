@@ -46,11 +46,15 @@ void checkpointer::run() {
   }
   sqlite3_busy_timeout(db, 100);
   // SQLite 3.40 checkpoints nothing through a connection that has not read the database
-  // yet (it reports "not in WAL mode"): read the schema once, and the WAL is known.
-  if (sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr)
-      != SQLITE_OK)
-    SPDLOG_LOGGER_WARN(logs::store(), "event=checkpointer_read_failed file={} err={}",
-                       database_.string(), sqlite3_errmsg(db));
+  // yet (it reports "not in WAL mode"): read the schema first, and again whenever a
+  // checkpoint says so (the read may have failed, say during recovery).
+  auto read_schema = [this, db] {
+    if (sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr)
+        != SQLITE_OK)
+      SPDLOG_LOGGER_WARN(logs::store(), "event=checkpointer_read_failed file={} err={}",
+                         database_.string(), sqlite3_errmsg(db));
+  };
+  read_schema();
   std::unique_lock<std::mutex> lock{mutex_};
   for (;;) {
     wake_.wait(lock, [this] { return wanted_ || stopping_; });
@@ -64,7 +68,7 @@ void checkpointer::run() {
     if (rc != SQLITE_OK && rc != SQLITE_BUSY)
       SPDLOG_LOGGER_WARN(logs::store(), "event=checkpoint_failed err={}", sqlite3_errstr(rc));
     else if (rc == SQLITE_OK && wal_frames < 0)
-      SPDLOG_LOGGER_WARN(logs::store(), "event=checkpoint_failed err=not_in_wal_mode");
+      read_schema();
     std::this_thread::sleep_for(pause_);
     lock.lock();
     ++completed_;
