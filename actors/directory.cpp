@@ -39,6 +39,9 @@ struct directory_state {
 
   std::unordered_map<std::string, entry> users;
   std::unordered_map<caf::actor_addr, std::string> user_of_session;
+  // Sessions told they were replaced, until they stop: a login of theirs that was late
+  // (a retried attempt) must not take the user back from the newer session.
+  std::unordered_set<caf::actor_addr> replaced;
   std::unordered_map<caf::actor_addr, std::vector<std::string>> subscriptions;
   std::unordered_set<std::string> unsaved_last_seen;
   const cluster_view* cluster = nullptr;
@@ -136,8 +139,10 @@ void register_session(self_ptr self, const std::string& user, const caf::actor& 
   auto& st = self->state;
   auto& e = st.users[user];
   bool was_online = static_cast<bool>(e.session);
-  if (e.session && e.session != session)
+  if (e.session && e.session != session) {
     self->send(e.session, replaced_atom_v);
+    st.replaced.insert(e.session.address());
+  }
   e.session = session;
   st.user_of_session[session.address()] = user;
   self->monitor(session);
@@ -148,6 +153,7 @@ void register_session(self_ptr self, const std::string& user, const caf::actor& 
 
 void on_session_down(self_ptr self, const caf::actor_addr& addr) {
   auto& st = self->state;
+  st.replaced.erase(addr);
   if (auto i = st.subscriptions.find(addr); i != st.subscriptions.end()) {
     for (const auto& user : i->second) {
       auto u = st.users.find(user);
@@ -192,6 +198,10 @@ using login_promise = answered_promise<caf::typed_response_promise<login_reply>>
 void login(self_ptr self, login_promise promise,
            const std::string& user, const std::string& key, const caf::actor& session) {
   auto& st = self->state;
+  if (session && st.replaced.count(session.address()) != 0) {
+    promise.deliver(caf::make_error(errc::replaced, "logged in elsewhere"));
+    return;
+  }
   auto i = st.users.find(user);
   if (i != st.users.end()) {
     if (!key.empty() && key != i->second.key) {

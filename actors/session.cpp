@@ -459,6 +459,8 @@ void log_in(self_ptr self, int attempts_left) {
           link->send(error_frame{{}, errc::auth_failed, "key does not match this user"});
           link->close(close_reason::auth_failed);
           self->quit();
+        } else if (code == errc::replaced) {
+          end_replaced(self);
         } else if (code == errc::unavailable || code == errc::internal || code == errc::none) {
           try_again(err);  // an unreachable or dead actor, a timeout, a failed commit
         } else {

@@ -107,6 +107,20 @@ TEST_F(DirectoryTest, ANewSessionReplacesTheOldOne) {
   EXPECT_TRUE(ask<presence_info>(dir_actor, presence_atom_v, std::string{"alice"}).online);
 }
 
+// A session's login attempt that comes after a newer session replaced it (a retry of an
+// attempt the directory was slow to answer) is refused: the newer session keeps the user.
+TEST_F(DirectoryTest, AReplacedSessionCannotLogInAgain) {
+  auto first = std::make_shared<recorded>();
+  auto second = std::make_shared<recorded>();
+  auto s1 = session(first);
+  login("alice", "k", s1);
+  login("alice", "k", session(second));
+  auto err = ask_error(dir_actor, login_atom_v, std::string{"alice"}, std::string{"k"}, s1);
+  EXPECT_EQ(code_of(err), errc::replaced);
+  EXPECT_EQ(second->replaced, 0);
+  EXPECT_EQ(first->replaced, 1);
+}
+
 TEST_F(DirectoryTest, PresenceFollowsSessionsAndAsksTheLiveOneForLastSeen) {
   auto log = std::make_shared<recorded>();
   auto s = session(log);
