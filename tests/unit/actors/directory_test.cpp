@@ -25,6 +25,15 @@ protected:
     return ask<login_reply>(dir_actor, login_atom_v, user, key, s);
   }
 
+  // alice logs in through a session recording into `first`, then through one recording
+  // into `second`; returns the first session.
+  caf::actor log_in_twice(std::shared_ptr<recorded> first, std::shared_ptr<recorded> second) {
+    auto s1 = session(std::move(first));
+    login("alice", "k", s1);
+    login("alice", "k", session(std::move(second)));
+    return s1;
+  }
+
   void end(const caf::actor& s) {
     caf::anon_send_exit(s, caf::exit_reason::user_shutdown);
     sched.run();
@@ -97,9 +106,7 @@ TEST_F(DirectoryTest, TheStoreReadsBackEveryPendingLastSeenUpdate) {
 TEST_F(DirectoryTest, ANewSessionReplacesTheOldOne) {
   auto first = std::make_shared<recorded>();
   auto second = std::make_shared<recorded>();
-  auto s1 = session(first);
-  login("alice", "k", s1);
-  login("alice", "k", session(second));
+  auto s1 = log_in_twice(first, second);
   EXPECT_EQ(first->replaced, 1);
   EXPECT_EQ(second->replaced, 0);
   // The old session going away does not make alice offline.
@@ -112,9 +119,7 @@ TEST_F(DirectoryTest, ANewSessionReplacesTheOldOne) {
 TEST_F(DirectoryTest, AReplacedSessionCannotLogInAgain) {
   auto first = std::make_shared<recorded>();
   auto second = std::make_shared<recorded>();
-  auto s1 = session(first);
-  login("alice", "k", s1);
-  login("alice", "k", session(second));
+  auto s1 = log_in_twice(first, second);
   auto err = ask_error(dir_actor, login_atom_v, std::string{"alice"}, std::string{"k"}, s1);
   EXPECT_EQ(code_of(err), errc::replaced);
   EXPECT_EQ(second->replaced, 0);
