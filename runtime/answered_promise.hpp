@@ -7,7 +7,9 @@
 // requests carry no timeout (actors/placement.hpp), so the requester would wait for
 // ever: a client's `send` got neither `ack` nor error until it reconnected. Copies of an
 // answered_promise share one CAF promise; when the last copy goes with nothing
-// delivered, it delivers `unavailable`, after which a client may resend the same id
+// delivered, it delivers request_receiver_down, the error CAF gives for a request to an
+// actor that is gone: routers then try the restarted actor (the store dedups a resend),
+// and a client that hears of it gets `unavailable` and may resend the same id
 // (PROTOCOL.md 3). It goes when the actor's state and handlers are destroyed on exit,
 // while the actor can still send.
 
@@ -15,8 +17,7 @@
 #include <utility>
 
 #include <caf/error.hpp>
-
-#include "runtime/errors.hpp"
+#include <caf/sec.hpp>
 
 namespace parley {
 
@@ -43,7 +44,7 @@ private:
     holder& operator=(const holder&) = delete;
     ~holder() {
       if (promise.pending())
-        promise.deliver(caf::make_error(errc::unavailable, "the actor answering stopped"));
+        promise.deliver(caf::make_error(caf::sec::request_receiver_down));
     }
     Promise promise;
   };

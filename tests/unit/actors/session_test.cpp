@@ -205,6 +205,29 @@ TEST_F(SessionTest, SendIsAckedAndPushedToTheRecipient) {
 // A session finds a running mailbox in the supervisor's index. A handle read there can
 // belong to a mailbox that has just stopped; the send then asks the supervisor, which
 // knows the mailbox that runs now, and the message is acked and delivered all the same.
+// bob's mailbox dies while alice's message waits for its commit: the session tries the
+// restarted mailbox, and alice gets her ack without resending.
+TEST_F(SessionTest, AMailboxThatDiesMidCommitCostsARetryNotTheMessage) {
+  auto alice = open("alice");
+  auto bob = open("bob");
+  caf::anon_send(registered_actor(store_name::value), delay_atom_v, int64_t{50}, int64_t{10});
+  sched.run();
+  caf::anon_send(alice.session, send_to("bob", "m1"));
+  sched.run();
+  auto mailbox = local.mailboxes.find(mailbox_child_id("bob"));
+  ASSERT_TRUE(mailbox);
+  crash_actor(mailbox);
+  for (int i = 0; i < 5; ++i) {
+    sched.advance_time(std::chrono::milliseconds{100});
+    sched.run();
+  }
+  EXPECT_TRUE(alice.link->all<error_frame>().empty());
+  ASSERT_EQ(alice.link->all<ack_frame>().size(), 1u);
+  auto items = bob.link->all<item_frame>();
+  ASSERT_FALSE(items.empty());
+  EXPECT_EQ(items[0].item.id, "m1");
+}
+
 TEST_F(SessionTest, AStaleHandleInTheIndexCostsARetryNotTheMessage) {
   auto alice = open("alice");
   auto bob = open("bob");
