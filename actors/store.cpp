@@ -18,6 +18,7 @@
 #include "persistence/replica_store.hpp"
 #include "persistence/sqlite_db.hpp"
 #include "persistence/user_store.hpp"
+#include "runtime/answered_promise.hpp"
 #include "runtime/clock.hpp"
 #include "runtime/logging.hpp"
 #include "runtime/thread_priority.hpp"
@@ -46,9 +47,12 @@ constexpr size_t max_ops_per_commit = 256;
 // itself (two fsyncs, about a millisecond here), and the next commit starts the WAL over.
 constexpr int wal_restart_frames = 32768;
 
+// Answered even if the store stops with the write buffered (runtime/answered_promise).
+using store_promise = answered_promise<caf::response_promise>;
+
 struct append_op {
   mailbox_row row;
-  caf::response_promise promise;
+  store_promise promise;
 };
 struct status_op {
   int64_t seq;
@@ -59,7 +63,7 @@ struct erase_op {
 };
 struct put_user_op {
   user_row row;
-  caf::response_promise promise;
+  store_promise promise;
 };
 struct touch_op {
   std::string user;
@@ -74,20 +78,20 @@ struct keyed_op {
 struct merge_op {
   std::string owner;
   mailbox_dump copy;
-  caf::response_promise promise;
+  store_promise promise;
 };
 struct drop_op {
   std::string owner;
-  caf::response_promise promise;
+  store_promise promise;
 };
 
 struct group_put_op {
   group_row row;
-  caf::response_promise promise;
+  store_promise promise;
 };
 struct group_drop_op {
   std::string gid;
-  caf::response_promise promise;
+  store_promise promise;
 };
 
 using write_op = std::variant<append_op, status_op, erase_op, put_user_op, touch_op, keyed_op,
@@ -157,7 +161,7 @@ namespace {
 
 using self_ptr = caf::stateful_actor<store_state>*;
 
-using reply_list = std::vector<std::pair<caf::response_promise, caf::message>>;
+using reply_list = std::vector<std::pair<store_promise, caf::message>>;
 
 // Applies one buffered write inside the open transaction.
 caf::error apply(store_state& st, write_op& op, reply_list& replies) {
@@ -397,18 +401,18 @@ caf::behavior store(caf::stateful_actor<store_state>* self, store_settings setti
   self->delayed_send(self, expire_interval, expire_atom_v);
   return {
     [self](append_atom, const std::string& owner, const mailbox_item& item) {
-      auto promise = self->make_response_promise();
+      auto promise = answer_even_if_stopped(self->make_response_promise());
       buffer(self, append_op{to_row(owner, item), promise});
-      return promise;
+      return promise.later();
     },
     [self](status_atom, int64_t seq, receipt_status status) {
       buffer(self, status_op{seq, static_cast<int>(status)});
     },
     [self](erase_atom, int64_t seq) { buffer(self, erase_op{seq}); },
     [self](put_user_atom, const user_record& rec) {
-      auto promise = self->make_response_promise();
+      auto promise = answer_even_if_stopped(self->make_response_promise());
       buffer(self, put_user_op{user_row{rec.user, rec.key, rec.created, rec.last_seen}, promise});
-      return promise;
+      return promise.later();
     },
     [self](touch_atom, const std::string& user, int64_t last_seen) {
       self->state.touches.push_back(touch_op{user, last_seen});
@@ -442,14 +446,14 @@ caf::behavior store(caf::stateful_actor<store_state>* self, store_settings setti
         rows.messages.push_back(to_row(owner, m));
       for (const auto& r : copy.receipts)
         rows.receipts.push_back(to_row(owner, r));
-      auto promise = self->make_response_promise();
+      auto promise = answer_even_if_stopped(self->make_response_promise());
       buffer(self, merge_op{owner, std::move(rows), promise});
-      return promise;
+      return promise.later();
     },
     [self](drop_atom, const std::string& owner) {
-      auto promise = self->make_response_promise();
+      auto promise = answer_even_if_stopped(self->make_response_promise());
       buffer(self, drop_op{owner, promise});
-      return promise;
+      return promise.later();
     },
     [self](owners_atom) -> caf::result<std::vector<std::string>> {
       commit_buffered(self);
@@ -459,9 +463,9 @@ caf::behavior store(caf::stateful_actor<store_state>* self, store_settings setti
       return std::move(*owners);
     },
     [self](group_put_atom, const group_record& rec) {
-      auto promise = self->make_response_promise();
+      auto promise = answer_even_if_stopped(self->make_response_promise());
       buffer(self, group_put_op{to_row(rec), promise});
-      return promise;
+      return promise.later();
     },
     [self](group_get_atom, const std::string& gid) -> caf::result<group_record> {
       commit_buffered(self);
@@ -484,9 +488,9 @@ caf::behavior store(caf::stateful_actor<store_state>* self, store_settings setti
       return out;
     },
     [self](group_drop_atom, const std::string& gid) {
-      auto promise = self->make_response_promise();
+      auto promise = answer_even_if_stopped(self->make_response_promise());
       buffer(self, group_drop_op{gid, promise});
-      return promise;
+      return promise.later();
     },
     [self](caf::flush_atom) { flush(self); },
     [self](delay_atom, int64_t ms, int64_t seconds) {

@@ -49,5 +49,22 @@ TEST_F(StoreTest, ManyWritesWaitingAtOnceAreAllCommittedInOrder) {
     EXPECT_EQ(loaded.waiting[i].id, "m" + std::to_string(i));
 }
 
+// A store killed outright (no chance to commit what it buffered) still answers the
+// writes it held, as CAF answers requests to an actor that is gone: the mailbox that
+// asked then fails and restarts instead of waiting for ever.
+TEST_F(StoreTest, WritesHeldByAStoreThatIsKilledAreAnswered) {
+  auto store = registered_actor(store_name::value);
+  caf::anon_send(store, delay_atom_v, int64_t{50}, int64_t{10});  // commits wait 50 ms
+  sched.run();
+  auto handle = self->request(store, caf::infinite, append_atom_v, std::string{"bob"},
+                              message(1));
+  sched.run();
+  self->send_exit(store, caf::exit_reason::kill);
+  sched.run();
+  ASSERT_TRUE(answered());
+  handle.receive([](stored_ref&) { ADD_FAILURE() << "committed by a store that was killed"; },
+                 [](caf::error& err) { EXPECT_EQ(err, caf::sec::request_receiver_down); });
+}
+
 } // namespace
 } // namespace parley::testing
