@@ -1,6 +1,13 @@
 // Nothing acknowledged is lost: node restarts (SIGTERM and SIGKILL) and a crashed mailbox
 // actor restarted by its supervisor (PROTOCOL.md section 4).
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <thread>
+
 #include "tests/integration/node_fixture.hpp"
 
 namespace parley::testing {
@@ -22,6 +29,43 @@ protected:
     return at == std::string::npos ? -1 : std::stod(text.substr(at + name.size() + 2));
   }
 };
+
+// A test process that crashes runs no destructor: the nodes it started must not live on
+// (they get SIGKILL from the kernel when it dies).
+TEST(NodeProcessTest, ANodeDoesNotOutliveATestProcessThatDied) {
+  temp_dir dir;
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    close(fds[0]);
+    node_process node{node_process::options{"n1", dir / "n1", {}}};
+    pid_t pid = node.pid();
+    if (write(fds[1], &pid, sizeof pid) != sizeof pid)
+      _exit(1);
+    _exit(0);  // as a crash would: no destructor runs
+  }
+  close(fds[1]);
+  pid_t node_pid = 0;
+  auto got = read(fds[0], &node_pid, sizeof node_pid);
+  close(fds[0]);
+  waitpid(child, nullptr, 0);
+  ASSERT_EQ(got, static_cast<ssize_t>(sizeof node_pid));
+  // Gone, or a zombie left for init to reap: not running.
+  auto running = [node_pid] {
+    std::ifstream stat{"/proc/" + std::to_string(node_pid) + "/stat"};
+    std::string text;
+    std::getline(stat, text);
+    auto end = text.rfind(')');
+    return end != std::string::npos && end + 2 < text.size() && text[end + 2] != 'Z';
+  };
+  for (int i = 0; i < 100 && running(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds{50});
+  EXPECT_FALSE(running());
+  if (running())
+    kill(node_pid, SIGKILL);
+}
 
 TEST_F(DurabilityTest, SigtermStopsCleanlyAndKeepsEverything) {
   auto alice = login("alice");

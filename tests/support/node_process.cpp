@@ -9,6 +9,7 @@
 #include <thread>
 
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -50,10 +51,16 @@ pid_t spawn(const std::vector<std::string>& args, int stdout_fd, int stderr_fd) 
   auto program = copy.front();
   if (program.find('/') == std::string::npos)
     program = "/usr/bin/" + program;
+  pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0)
     throw std::runtime_error("fork failed");
   if (pid == 0) {
+    // A test process that crashes runs no destructor: the kernel then kills its nodes.
+    // (Sent when the forking thread ends; tests start nodes from their main thread.)
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+      _exit(127);
     dup2(stdout_fd, STDOUT_FILENO);
     dup2(stderr_fd, STDERR_FILENO);
     execv(program.c_str(), argv.data());
