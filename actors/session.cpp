@@ -27,7 +27,7 @@ constexpr auto reregister_delay = std::chrono::milliseconds{100};
 // waiting at most a second: a login sent to a node that died with it in flight is never
 // answered, and the client gives up on a login after 10 s.
 constexpr auto login_retry_delay = std::chrono::milliseconds{50};
-constexpr auto login_attempt_timeout = std::chrono::seconds{1};
+const caf::duration login_attempt_timeout{std::chrono::seconds{1}};
 constexpr int login_attempts = 8;
 constexpr int64_t seen_report_interval_ms = 10'000;
 
@@ -444,7 +444,7 @@ void log_in(self_ptr self, int attempts_left) {
     try_again(caf::make_error(errc::unavailable, "directory not running"));
     return;
   }
-  self->request(dir, caf::duration{login_attempt_timeout}, login_atom_v, st.args.user, st.args.key,
+  self->request(dir, login_attempt_timeout, login_atom_v, st.args.user, st.args.key,
                 caf::actor_cast<caf::actor>(self))
     .then(
       [self, dir](login_reply& reply) {

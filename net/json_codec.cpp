@@ -35,24 +35,29 @@ public:
     return std::string{v->get_string()};
   }
 
-  // A field given as a string, empty or not: an empty one is checked like any other.
-  bool given_string(const char* name) const {
+  /// Whether the field is there and not null.
+  bool given(const char* name) const {
     auto* v = obj_.if_contains(name);
-    return v && v->is_string();
+    return v && !v->is_null();
   }
 
-  // An optional user or group given as "" counts as absent, as null does: some clients
-  // write every field. A required one must be a valid id.
+  // Whether a value read by string() must be checked: a required one always (unless
+  // reading it already failed: missing or mistyped), an optional one unless it is "",
+  // which counts as absent, as null does (some clients write every field).
+  bool to_check(const std::string& value, bool required) const {
+    return required ? !failed_ : !value.empty();
+  }
+
   std::string user(const char* name, bool required = true) {
     auto value = string(name, required);
-    if (given_string(name) && (required || !value.empty()) && !is_valid_id(value))
+    if (to_check(value, required) && !is_valid_id(value))
       problem(std::string{"field '"} + name + "' is not a valid user id");
     return value;
   }
 
   std::string request_id() {
     auto value = string("id");
-    if (given_string("id") && !is_valid_request_id(value))
+    if (to_check(value, true) && !is_valid_request_id(value))
       problem("field 'id' must be 1..64 characters of [A-Za-z0-9_-]");
     return value;
   }
@@ -87,7 +92,7 @@ public:
 
   std::string group(const char* name, bool required = true) {
     auto value = string(name, required);
-    if (given_string(name) && (required || !value.empty()) && !is_valid_group_id(value))
+    if (to_check(value, required) && !is_valid_group_id(value))
       problem(std::string{"field '"} + name + "' is not a valid group id");
     return value;
   }
@@ -95,7 +100,7 @@ public:
   std::string bytes(const char* name, size_t expected) {
     auto text = string(name);
     if (text.empty()) {
-      if (given_string(name))
+      if (to_check(text, true))
         problem(std::string{"field '"} + name + "' is empty");
       return {};
     }
@@ -233,15 +238,11 @@ client_frame decode_hello(const bj::object& obj, fields& f) {
   hello_frame h;
   h.id = peek_id(obj);
   h.user = f.user("user");
-  auto given = [&obj](const char* name) {
-    auto* v = obj.if_contains(name);
-    return v && !v->is_null();
-  };
-  bool with_token = given("token");
+  bool with_token = f.given("token");
   if (with_token)
     h.token = f.string("token");
   // A key and signature sent beside a token are checked too.
-  if (!with_token || given("key") || given("sig")) {
+  if (!with_token || f.given("key") || f.given("sig")) {
     h.key = f.bytes("key", 32);
     h.sig = f.bytes("sig", 64);
   }
