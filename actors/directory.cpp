@@ -274,17 +274,17 @@ caf::behavior running(self_ptr self) {
       else if (e.key != rec.key)
         SPDLOG_LOGGER_WARN(logs::directory(), "event=key_conflict user={} kept=existing", rec.user);
       e.last_seen = std::max(e.last_seen, rec.last_seen);
-      auto promise = self->make_response_promise();
+      auto promise = answer_even_if_stopped(self->make_response_promise());
       auto store = store_of(self);
       if (!store) {
         promise.deliver(caf::make_error(errc::unavailable, "store not running"));
-        return promise;
+        return promise.later();
       }
       self->request(store, store_timeout, put_user_atom_v,
                     user_record{rec.user, e.key, rec.created, e.last_seen})
-        .then([promise]() mutable { promise.deliver(caf::make_message()); },
-              [promise](caf::error& err) mutable { promise.deliver(err); });
-      return promise;
+        .then([promise]() { promise.deliver(caf::make_message()); },
+              [promise](caf::error& err) { promise.deliver(err); });
+      return promise.later();
     },
     [self](presence_atom, const std::string& user) -> caf::result<presence_info> {
       auto i = self->state.users.find(user);
@@ -294,18 +294,18 @@ caf::behavior running(self_ptr self) {
       if (!e.session)
         return presence_info{user, false, e.last_seen};
       // Online: the session knows the time of its last frame.
-      auto promise = self->make_response_promise<presence_info>();
+      auto promise = answer_even_if_stopped(self->make_response_promise<presence_info>());
       self->request(e.session, ask_session_timeout, seen_atom_v)
         .then(
-          [self, promise, user](int64_t ts) mutable {
+          [self, promise, user](int64_t ts) {
             raise_last_seen(self, user, ts);
             promise.deliver(presence_info{user, true, self->state.users[user].last_seen});
           },
-          [self, promise, user](caf::error&) mutable {
+          [self, promise, user](caf::error&) {
             auto& e = self->state.users[user];
             promise.deliver(presence_info{user, static_cast<bool>(e.session), e.last_seen});
           });
-      return promise;
+      return promise.later();
     },
     [self](subscribe_atom, const std::vector<std::string>& users,
            const caf::actor& subscriber) -> caf::result<void> {

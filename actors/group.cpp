@@ -61,6 +61,13 @@ struct group_state {
 namespace {
 
 using self_ptr = caf::stateful_actor<group_state>*;
+// Answered with request_receiver_down if the group stops before it answers (a crash
+// while directories or copies answer): the client then hears `unavailable`, not nothing.
+using group_promise = answered_promise<caf::typed_response_promise<group_record>>;
+
+group_promise make_group_promise(self_ptr self) {
+  return answer_even_if_stopped(self->make_response_promise<group_record>());
+}
 
 const cluster_snapshot& snapshot(self_ptr self) {
   return self->state.placement.current(self->state.settings.cluster);
@@ -79,7 +86,7 @@ bool is_member(const group_record& rec, const std::string& user) {
 // Writes the record on every node of the group, this one included, then answers with
 // it. A copy that could not be written makes the answer `unavailable`; the client's
 // retry then finds nothing to change and writes the record again.
-void commit_into(self_ptr self, caf::response_promise promise) {
+void commit_into(self_ptr self, group_promise promise) {
   auto& snap = snapshot(self);
   auto nodes = snap.owners(self->state.gid);
   if (nodes.empty())
@@ -94,15 +101,15 @@ void commit_into(self_ptr self, caf::response_promise promise) {
 }
 
 caf::result<group_record> commit(self_ptr self) {
-  auto promise = self->make_response_promise<group_record>();
+  auto promise = make_group_promise(self);
   commit_into(self, promise);
-  return promise;
+  return promise.later();
 }
 
 // Calls then() once every user of `users` proved to be a registered user, or answers
 // `promise` with unknown_user (or the failure that kept a directory from telling).
 void check_users(self_ptr self, std::vector<std::string> users,
-                 caf::response_promise promise, std::function<void()> then) {
+                 group_promise promise, std::function<void()> then) {
   auto failure = std::make_shared<caf::error>();
   auto one_done = countdown(users.size(), [failure, promise, then]() mutable {
     if (*failure)
@@ -140,7 +147,7 @@ caf::result<group_record> create(self_ptr self, group_record& proposal) {
     return caf::make_error(errc::bad_request, "group id taken, try again");
   if (proposal.members.size() > st.settings.max_members)
     return too_many_members(st.settings);
-  auto promise = self->make_response_promise<group_record>();
+  auto promise = make_group_promise(self);
   std::vector<std::string> others(proposal.members.begin(), proposal.members.end());
   others.erase(std::remove(others.begin(), others.end(), proposal.owner), others.end());
   check_users(self, std::move(others), promise, [self, promise, proposal]() mutable {
@@ -157,7 +164,7 @@ caf::result<group_record> create(self_ptr self, group_record& proposal) {
                         st.record.members.size());
     commit_into(self, promise);
   });
-  return promise;
+  return promise.later();
 }
 
 caf::result<group_record> add(self_ptr self, const std::string& user,
@@ -172,7 +179,7 @@ caf::result<group_record> add(self_ptr self, const std::string& user,
   users.erase(std::unique(users.begin(), users.end()), users.end());
   if (st.record.members.size() + users.size() > st.settings.max_members)
     return too_many_members(st.settings);
-  auto promise = self->make_response_promise<group_record>();
+  auto promise = make_group_promise(self);
   check_users(self, users, promise, [self, promise, user, users]() mutable {
     auto& st = self->state;
     auto& rec = st.record;
@@ -198,7 +205,7 @@ caf::result<group_record> add(self_ptr self, const std::string& user,
       ++rec.version;
     commit_into(self, promise);
   });
-  return promise;
+  return promise.later();
 }
 
 // Takes `users` out of the group. An owner who goes hands the group to the member who

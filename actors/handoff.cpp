@@ -9,6 +9,7 @@
 
 #include "actors/group_copies.hpp"
 #include "actors/placement.hpp"
+#include "runtime/answered_promise.hpp"
 #include "runtime/logging.hpp"
 #include "runtime/unexpected_message.hpp"
 
@@ -232,21 +233,21 @@ void cluster_changed(self_ptr self) {
 
 // Copies `user`'s data from here (its primary) to its other nodes now.
 caf::response_promise copy_now(self_ptr self, const std::string& user) {
-  auto promise = self->make_response_promise();
+  auto promise = answer_even_if_stopped(self->make_response_promise());
   auto snap = snapshot_of(self->state.cluster);
   auto nodes = snap->owners(user);
   if (nodes.empty() || !snap->is_local(nodes.front())) {
     promise.deliver(caf::make_error(errc::unavailable, "not the primary of " + user));
-    return promise;
+    return promise.later();
   }
   nodes.erase(nodes.begin());
-  copy_owner(self, user, std::move(nodes), [promise](bool stored) mutable {
+  copy_owner(self, user, std::move(nodes), [promise](bool stored) {
     if (stored)
       promise.deliver(caf::make_message());
     else
       promise.deliver(caf::make_error(errc::unavailable, "a replica did not store the copy"));
   });
-  return promise;
+  return promise.later();
 }
 
 // Fault injection: the first replica of `user` loses its copy of the mailbox; the
@@ -262,18 +263,18 @@ caf::result<std::string> drop_replica(self_ptr self, const std::string& user) {
   auto primary_handoff = service_on(self->system(), *snap, nodes[0], handoff_name::value);
   if (!store || !primary_handoff)
     return caf::make_error(errc::unavailable, "replica or primary not reachable");
-  auto promise = self->make_response_promise<std::string>();
+  auto promise = answer_even_if_stopped(self->make_response_promise<std::string>());
   SPDLOG_LOGGER_WARN(logs::cluster(), "event=fault_injected kind=drop_replica user={} node={}",
                      user, replica);
   self->request(store, remote_request, drop_atom_v, user)
     .then(
-      [self, promise, replica, user, primary_handoff]() mutable {
+      [self, promise, replica, user, primary_handoff]() {
         self->request(primary_handoff, remote_request, copy_atom_v, user)
-          .then([promise, replica]() mutable { promise.deliver(replica); },
-                [promise](caf::error& err) mutable { promise.deliver(err); });
+          .then([promise, replica]() { promise.deliver(replica); },
+                [promise](caf::error& err) { promise.deliver(err); });
       },
-      [promise](caf::error& err) mutable { promise.deliver(err); });
-  return promise;
+      [promise](caf::error& err) { promise.deliver(err); });
+  return promise.later();
 }
 
 } // namespace

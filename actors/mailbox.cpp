@@ -290,11 +290,11 @@ caf::result<std::vector<mailbox_item>> inbox(self_ptr self, int64_t wait_ms) {
   touch(self);
   if (!st.queue.empty() || wait_ms <= 0)
     return hand_over(self, st.settings.inbox_batch);
-  auto promise = self->make_response_promise();
+  auto promise = answer_even_if_stopped(self->make_response_promise());
   auto token = ++st.next_token;
   st.inbox_waiters.push_back({token, promise});
   self->delayed_send(self, std::chrono::milliseconds{wait_ms}, caf::timeout_atom_v, token);
-  return promise;
+  return promise.later();
 }
 
 void inbox_timeout(self_ptr self, uint64_t token) {

@@ -18,13 +18,14 @@
 #include "actors/mailbox_queue.hpp"
 #include "actors/mailbox_router.hpp"
 #include "actors/placement.hpp"
+#include "runtime/answered_promise.hpp"
 
 namespace parley {
 
 struct mailbox_state {
   struct inbox_waiter {
     uint64_t token;
-    caf::response_promise promise;
+    answered_promise<caf::response_promise> promise;  // a long poll (REST inbox)
   };
 
   static inline const char* name = "mailbox";

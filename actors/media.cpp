@@ -41,10 +41,10 @@ caf::result<media_info> put(media_self self, std::string& content_type, std::str
   job->info = media_info{media_id_of(bytes), std::move(content_type),
                          static_cast<int64_t>(bytes.size()), now_ms()};
   job->bytes = std::make_shared<const std::string>(std::move(bytes));
-  auto promise = self->make_response_promise();
-  job->promise = promise;
+  job->promise = answer_even_if_stopped(self->make_response_promise());
+  auto later = job->promise.later();
   start_upload(self, std::move(job));
-  return promise;
+  return later;
 }
 
 caf::result<media_piece> get(media_self self, const std::string& id) {
@@ -72,9 +72,9 @@ caf::result<media_piece> get(media_self self, const std::string& id) {
     if (m.up && !snap->is_local(m.info.id)
         && std::find(owners.begin(), owners.end(), m.info.id) == owners.end())
       candidates.push_back(m.info.id);
-  auto promise = self->make_response_promise<media_piece>();
+  auto promise = answer_even_if_stopped(self->make_response_promise<media_piece>());
   fetch_object(self, std::move(candidates), id,
-               [self, promise, owner_here](caf::expected<media_piece> whole) mutable {
+               [self, promise, owner_here](caf::expected<media_piece> whole) {
                  if (!whole) {
                    promise.deliver(std::move(whole.error()));
                    return;
@@ -84,7 +84,7 @@ caf::result<media_piece> get(media_self self, const std::string& id) {
                  self->state.metrics->media_downloads.inc();
                  promise.deliver(std::move(*whole));
                });
-  return promise;
+  return promise.later();
 }
 
 void housekeeping(media_self self) {

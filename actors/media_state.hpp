@@ -14,6 +14,8 @@
 
 #include <caf/expected.hpp>
 #include <caf/response_promise.hpp>
+
+#include "runtime/answered_promise.hpp"
 #include <caf/stateful_actor.hpp>
 
 #include "actors/media.hpp"
@@ -34,7 +36,7 @@ struct media_upload {
   std::shared_ptr<const std::string> bytes;
   std::set<std::string> committed;  // nodes that hold it
   int round = 0;
-  caf::response_promise promise;
+  answered_promise<caf::response_promise> promise{caf::response_promise{}};
 };
 
 struct media_state {

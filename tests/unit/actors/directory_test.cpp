@@ -140,6 +140,22 @@ TEST_F(DirectoryTest, PresenceFollowsSessionsAndAsksTheLiveOneForLastSeen) {
             errc::unknown_user);
 }
 
+// The directory asks bob's session for the time of its last frame; the session is busy
+// and the directory crashes meanwhile: the asker hears an error, not nothing.
+TEST_F(DirectoryTest, APresenceQueryWhenTheDirectoryCrashesIsAnsweredWithAnError) {
+  auto busy_session = sys.spawn([](caf::event_based_actor* self) -> caf::behavior {
+    return {[self](seen_atom) { return self->make_response_promise<int64_t>(); }};
+  });
+  spawned.push_back(busy_session);
+  login("bob", "k", busy_session);
+  auto handle = self->request(dir_actor, caf::infinite, presence_atom_v, std::string{"bob"});
+  sched.run();
+  crash_actor(dir_actor);
+  ASSERT_TRUE(answered());
+  handle.receive([](presence_info&) { ADD_FAILURE() << "answered by a dead directory"; },
+                 [](caf::error& err) { EXPECT_EQ(err, caf::sec::request_receiver_down); });
+}
+
 TEST_F(DirectoryTest, SubscribersHearEveryOnlineChange) {
   login("bob", "k", caf::actor{});
   auto watcher = std::make_shared<recorded>();

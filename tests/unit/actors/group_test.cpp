@@ -61,6 +61,50 @@ TEST_F(GroupActorTest, ChangesSurviveACrashOfTheGroupActor) {
   EXPECT_EQ(info.version, 2);
 }
 
+// The group waits for its copies to commit (the store is slow here) when it crashes: the
+// requester hears an error at once instead of nothing, and may retry.
+TEST_F(GroupActorTest, AChangeInFlightWhenTheGroupCrashesIsAnsweredWithAnError) {
+  create("g-1", {"alice", "bob"});
+  caf::anon_send(registered_actor(store_name::value), delay_atom_v, int64_t{50}, int64_t{10});
+  sched.run();
+  auto group = group_of("g-1");
+  auto handle = self->request(group, caf::infinite, group_add_atom_v, std::string{"alice"},
+                              std::vector<std::string>{"carol"});
+  sched.run();
+  crash_actor(group);
+  ASSERT_TRUE(answered());
+  handle.receive([](group_record&) { ADD_FAILURE() << "answered by a dead group"; },
+                 [](caf::error& err) { EXPECT_EQ(err, caf::sec::request_receiver_down); });
+}
+
+TEST_F(GroupActorTest, ASendInFlightWhenTheGroupCrashesIsAnsweredWithAnError) {
+  create("g-1", {"alice", "bob", "carol"});
+  caf::anon_send(registered_actor(store_name::value), delay_atom_v, int64_t{50}, int64_t{10});
+  sched.run();
+  auto group = group_of("g-1");
+  auto handle = self->request(group, caf::infinite, group_send_atom_v,
+                              message_from("alice", "m1"));
+  sched.run();
+  crash_actor(group);
+  ASSERT_TRUE(answered());
+  handle.receive([](int64_t) { ADD_FAILURE() << "acked by a dead group"; },
+                 [](caf::error& err) { EXPECT_EQ(err, caf::sec::request_receiver_down); });
+  // The resend reaches the restarted group (the store still slow); the members'
+  // mailboxes hold the message once.
+  auto again = self->request(group_of("g-1"), caf::infinite, group_send_atom_v,
+                             message_from("alice", "m1"));
+  for (int i = 0; i < 3; ++i) {
+    sched.run();
+    sched.advance_time(std::chrono::milliseconds{100});
+  }
+  sched.run();
+  ASSERT_TRUE(answered());
+  again.receive([](int64_t ts) { EXPECT_GT(ts, 0); },
+                [this](caf::error& err) { ADD_FAILURE() << sys.render(err); });
+  for (auto member : {"bob", "carol"})
+    EXPECT_EQ(waiting_for(member).size(), 1u) << member;
+}
+
 TEST_F(GroupActorTest, RulesOfMembershipAreEnforced) {
   create("g-1", {"alice", "bob"});
   auto g = group_of("g-1");

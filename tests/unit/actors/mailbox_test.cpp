@@ -246,5 +246,15 @@ TEST_F(MailboxTest, InboxLongPollTimesOutEmpty) {
   EXPECT_TRUE(empty);
 }
 
+TEST_F(MailboxTest, AnInboxLongPollWhenTheMailboxCrashesIsAnsweredWithAnError) {
+  auto mb = mailbox_of("bob");
+  auto handle = self->request(mb, caf::infinite, inbox_atom_v, int64_t{30000});
+  sched.run();
+  crash_actor(mb);
+  ASSERT_TRUE(answered());
+  handle.receive([](std::vector<mailbox_item>&) { ADD_FAILURE() << "answered by a dead mailbox"; },
+                 [](caf::error& err) { EXPECT_EQ(err, caf::sec::request_receiver_down); });
+}
+
 } // namespace
 } // namespace parley::testing
