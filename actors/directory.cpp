@@ -321,6 +321,13 @@ caf::behavior running(self_ptr self) {
         subs.push_back(subscriber);
         mine.push_back(user);
       }
+      // Where each stands now, before the answer: a renewed subscription (after a
+      // change of the cluster) tells its client what it missed meanwhile.
+      for (const auto& user : users) {
+        const auto& e = st.users[user];
+        self->send(subscriber, presence_atom_v,
+                   presence_info{user, static_cast<bool>(e.session), e.last_seen}, true);
+      }
       self->monitor(subscriber);
       return caf::unit;
     },

@@ -14,6 +14,7 @@
 //       handle only checks or registers the key (REST token requests).
 //   (presence_atom, user)                       -> presence_info | unknown_user
 //   (subscribe_atom, std::vector<std::string>, caf::actor subscriber) -> unit | unknown_user
+//       first sends the subscriber (presence_atom, presence_info, true) per user: a snapshot
 //       the subscriber then gets (presence_atom, presence_info) on every online change
 //   (key_atom, user)                            -> std::string raw key | unknown_user
 //   (seen_atom, user, int64_t ts)                  raises last_seen (from sessions)

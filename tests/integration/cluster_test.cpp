@@ -275,6 +275,62 @@ TEST_F(ClusterTest, PresenceSubscriptionFollowsTheWatchedUsersPrimary) {
 }
 
 
+// Subscribes `client` to the presence of `users`; true once it said ok.
+bool subscribe(ws_test_client& client, const std::vector<std::string>& users) {
+  bj::array list;
+  for (const auto& u : users)
+    list.push_back(bj::value(u));
+  client.send_json({{"op", "subscribe"}, {"id", "s1"}, {"users", list}});
+  return client.recv_op("ok").has_value();
+}
+
+// Users who registered while their primary was away are unknown to it when it comes
+// back, until handoff has copied their records: the subscriber's session renews there
+// and, refused at first, tries again. Every later change reaches the subscriber.
+TEST_F(ClusterTest, PresenceSubscriptionsFollowUsersToTheirReturningPrimary) {
+  ASSERT_EQ(nodes[2]->terminate(), 0);
+  ASSERT_TRUE(node_sees_up(0, 2));
+  std::vector<std::string> watched;
+  for (auto prefix : {"wa", "wb", "wc", "wd"}) {
+    watched.push_back(user_with_primary(prefix, "n3"));
+    login(0, watched.back()).reset();
+  }
+  auto alice = login(0, "alice");
+  ASSERT_TRUE(subscribe(*alice, watched));
+  nodes[2]->restart();
+  wait_for_up(3);
+  // Renewals back off from 250 ms: a few seconds cover handoff's copies.
+  std::this_thread::sleep_for(milliseconds{3000});
+  for (const auto& u : watched) {
+    auto c = login(1, u);
+    std::optional<bj::object> p;
+    while ((p = alice->recv_op("presence")) && ((*p)["user"] != u.c_str() || (*p)["online"] != true)) {
+    }
+    ASSERT_TRUE(p) << "no presence push for " << u << " after its primary came back";
+  }
+}
+
+// Watched users whose sessions and directory lived on a node that dies: no directory
+// sees them go, but the subscriber's session renews at their new primaries, learns that
+// they are offline there, and tells its client.
+TEST_F(ClusterTest, WatchedUsersOfAKilledNodeAreToldOffline) {
+  std::vector<std::string> watched;
+  std::vector<std::unique_ptr<ws_test_client>> sessions;
+  for (auto prefix : {"wa", "wb", "wc"}) {
+    watched.push_back(user_with_primary(prefix, "n1"));
+    sessions.push_back(login(0, watched.back()));
+  }
+  auto bob = login(1, "bob");
+  ASSERT_TRUE(subscribe(*bob, watched));
+  nodes[0]->kill9();
+  std::set<std::string> offline;
+  std::optional<bj::object> p;
+  while (offline.size() < watched.size() && (p = bob->recv_op("presence")))
+    if ((*p)["online"] == false)
+      offline.insert(std::string{(*p)["user"].as_string()});
+  EXPECT_EQ(offline, std::set<std::string>(watched.begin(), watched.end()));
+}
+
 // REST across nodes: a token from one node works on every node of the cluster, a send
 // through one node lands in a mailbox on another, and a long poll on a third gets it.
 TEST_F(ClusterTest, RestCallsWorkOnAnyNodeWithOneToken) {

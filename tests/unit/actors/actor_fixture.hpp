@@ -139,6 +139,7 @@ protected:
 struct recorded {
   std::vector<mailbox_item> pushes;
   std::vector<presence_info> presence;
+  std::vector<presence_info> snapshots;  // presence where it stood when subscribed
   int replaced = 0;
 };
 
@@ -146,6 +147,7 @@ inline caf::behavior recording_session(caf::event_based_actor*, std::shared_ptr<
   return {
     [log](push_atom, mailbox_item& item) { log->pushes.push_back(std::move(item)); },
     [log](presence_atom, presence_info& p) { log->presence.push_back(std::move(p)); },
+    [log](presence_atom, presence_info& p, bool) { log->snapshots.push_back(std::move(p)); },
     [log](replaced_atom) { ++log->replaced; },
     [](seen_atom) { return int64_t{12345}; },
   };

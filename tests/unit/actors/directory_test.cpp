@@ -165,6 +165,8 @@ TEST_F(DirectoryTest, SubscribersHearEveryOnlineChange) {
   auto bob = session(std::make_shared<recorded>());
   login("bob", "k", bob);
   end(bob);
+  ASSERT_EQ(watcher->snapshots.size(), 1u) << "where bob stood when subscribed";
+  EXPECT_FALSE(watcher->snapshots[0].online);
   ASSERT_EQ(watcher->presence.size(), 2u);
   EXPECT_TRUE(watcher->presence[0].online);
   EXPECT_FALSE(watcher->presence[1].online);

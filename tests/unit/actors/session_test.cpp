@@ -363,5 +363,30 @@ TEST_F(SessionTest, PresenceKeyAndPingAnswerWithTheRequestId) {
   EXPECT_EQ(alice.link->all<pong_frame>().at(0).id, "q3");
 }
 
+// After a change of the cluster the session subscribes again, and each directory answers
+// with where the watched users stand: the client hears only what differs from what it
+// was told (bob's node died with his session, so nobody pushed his going offline).
+TEST_F(SessionTest, ARenewedSubscriptionTellsTheClientOnlyWhatChangedMeanwhile) {
+  auto alice = open("alice");
+  auto bob = open("bob");
+  caf::anon_send(alice.session, subscribe_request{"s1", {"bob"}});
+  sched.run();
+  ASSERT_EQ(alice.link->all<ok_frame>().size(), 1u);
+  EXPECT_TRUE(alice.link->all<presence_frame>().empty()) << "subscribing pushes nothing";
+  caf::anon_send(alice.session, presence_atom_v, presence_info{"bob", true, 100}, true);
+  sched.run();
+  EXPECT_TRUE(alice.link->all<presence_frame>().empty()) << "bob is still online";
+  caf::anon_send(alice.session, presence_atom_v, presence_info{"bob", false, 200}, true);
+  sched.run();
+  auto told = alice.link->all<presence_frame>();
+  ASSERT_EQ(told.size(), 1u);
+  EXPECT_EQ(told[0].user, "bob");
+  EXPECT_FALSE(told[0].online);
+  EXPECT_EQ(told[0].last_seen, 200);
+  caf::anon_send(alice.session, presence_atom_v, presence_info{"bob", false, 200}, true);
+  sched.run();
+  EXPECT_EQ(alice.link->all<presence_frame>().size(), 1u) << "told twice";
+}
+
 } // namespace
 } // namespace parley::testing
