@@ -44,10 +44,13 @@ std::vector<mailbox_item> hand_over(self_ptr self, size_t limit) {
   auto& st = self->state;
   std::vector<mailbox_item> items;
   st.queue.for_each([&](const mailbox_item& item) { items.push_back(item); }, limit);
+  std::vector<int64_t> handed;
   for (const auto& item : items)
-    if (item.kind == item_kind::receipt)
+    if (item.kind == item_kind::receipt) {
       erase_receipt_copies(self, item);
-  auto receipts = st.queue.take_receipts(items.size());
+      handed.push_back(item.seq);
+    }
+  auto receipts = st.queue.erase_receipts(handed);
   for (auto seq : receipts)
     self->send(st.store, erase_atom_v, seq);
   depth_changed(self, -static_cast<int64_t>(receipts.size()));

@@ -72,15 +72,6 @@ void mailbox_queue::remember(const std::string& peer, const std::string& group,
     remember_delivered(key_of(peer, group, id), seq);
 }
 
-std::vector<int64_t> mailbox_queue::take_receipts(size_t limit) {
-  std::vector<int64_t> seqs;
-  while (!receipts_.empty() && seqs.size() < limit) {
-    seqs.push_back(receipts_.begin()->first);
-    receipts_.erase(receipts_.begin());
-  }
-  return seqs;
-}
-
 std::vector<int64_t> mailbox_queue::erase_receipts(const std::vector<int64_t>& seqs) {
   std::vector<int64_t> erased;
   for (auto seq : seqs)

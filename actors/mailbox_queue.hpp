@@ -30,16 +30,19 @@ public:
   /// receipts are numbered separately by the store.
   void append(mailbox_item item);
 
-  /// Calls f(item) for the first `limit` waiting items: receipts, then messages, each in
-  /// arrival order.
+  /// Calls f(item) for the first `limit` waiting items in the order they came: receipts
+  /// and messages (numbered apart) merged by their times, each kind in arrival order,
+  /// a receipt first at equal times.
   template <class F>
   void for_each(F f, size_t limit = SIZE_MAX) const {
-    for (const auto* items : {&receipts_, &messages_})
-      for (const auto& [seq, item] : *items) {
-        if (limit-- == 0)
-          return;
-        f(item);
-      }
+    auto r = receipts_.begin();
+    auto m = messages_.begin();
+    for (; limit > 0 && (r != receipts_.end() || m != messages_.end()); --limit) {
+      if (m == messages_.end() || (r != receipts_.end() && r->second.ts <= m->second.ts))
+        f((r++)->second);
+      else
+        f((m++)->second);
+    }
   }
 
   size_t size() const { return messages_.size() + receipts_.size(); }
@@ -67,10 +70,6 @@ public:
   /// Records a message the store found at `before` and that now reached `after`.
   void remember(const std::string& peer, const std::string& group, const std::string& id,
                 int64_t seq, receipt_status after);
-
-  /// Removes the receipts among the first `limit` waiting items of for_each (they have
-  /// been handed over) and returns their seqs.
-  std::vector<int64_t> take_receipts(size_t limit = SIZE_MAX);
 
   /// Whether the item (by kind and seq) is waiting here.
   bool holds(const mailbox_item& item) const {
