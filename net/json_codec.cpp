@@ -209,7 +209,7 @@ client_frame decode_group(const bj::object& obj, fields& f, bj::string_view op) 
     req.name = f.string("name");
     if (!f.failed() && (req.name.empty() || req.name.size() > max_group_name))
       f.problem("field 'name' must be 1.." + std::to_string(max_group_name) + " bytes");
-    req.members = f.user_list("members", max_group_members - 1, false);
+    req.members = f.user_list("members", max_group_members, false);
     if (f.failed())
       return f.rejection(peek_id(obj));
     return req;

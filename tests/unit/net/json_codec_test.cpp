@@ -70,6 +70,23 @@ TEST(JsonCodecTest, RejectsBadGroupOps) {
   EXPECT_EQ(expect_rejected(crowd).code, errc::too_large);
 }
 
+// A full group listed whole, its creator among the members, fits in one group_create.
+TEST(JsonCodecTest, AGroupCreateMayListAFullGroupCreatorIncluded) {
+  auto members = [](int n) {
+    std::string list = "[\"alice\"";
+    for (int i = 1; i < n; ++i)
+      list += ",\"u" + std::to_string(i) + "\"";
+    return list + "]";
+  };
+  auto full = expect_frame<group_create_request>(
+    R"({"op":"group_create","id":"q","name":"all","members":)" + members(1024) + "}");
+  EXPECT_EQ(full.members.size(), 1024u);
+  EXPECT_EQ(expect_rejected(R"({"op":"group_create","id":"q","name":"all","members":)"
+                            + members(1025) + "}")
+              .code,
+            errc::too_large);
+}
+
 TEST(JsonCodecTest, EncodesGroupAnswers) {
   auto created = boost::json::parse(encode(group_frame{"q4", "g-1", false, {}, {}, {}}));
   EXPECT_EQ(created, boost::json::parse(R"({"op":"ok","id":"q4","group":"g-1"})"));
