@@ -79,6 +79,18 @@ struct ping_request {
   std::string id;
 };
 
+/// A frame the codec refused (malformed, unknown op, a field out of its limits): the
+/// session answers it with the error, and it counts like any frame, for last_seen and
+/// against the rate limit.
+struct refused_request {
+  std::string id;
+  errc code = errc::bad_request;
+  std::string message;
+};
+
+/// A frame the connection answered itself (a WebSocket ping): it counts for last_seen.
+struct client_alive {};
+
 struct group_create_request {
   std::string id;
   std::string name;

@@ -282,6 +282,8 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::presence_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::subscribe_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::key_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::ping_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::refused_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::client_alive)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::group_create_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::group_request)
 

@@ -133,12 +133,17 @@ void report_seen(self_ptr self) {
   st.last_reported_ms = st.last_frame_ms;
 }
 
-// Every frame counts for last_seen and against the rate limit. False: reject the frame.
-bool admit(self_ptr self, const std::string& id) {
+void seen_now(self_ptr self) {
   auto& st = self->state;
   st.last_frame_ms = now_ms();
   if (st.last_frame_ms - st.last_reported_ms >= seen_report_interval_ms)
     report_seen(self);
+}
+
+// Every frame counts for last_seen and against the rate limit. False: reject the frame.
+bool admit(self_ptr self, const std::string& id) {
+  auto& st = self->state;
+  seen_now(self);
   if (st.limiter.try_take(steady_ns()))
     return true;
   send_frame(self, error_frame{id, errc::rate_limited, "slow down"});
@@ -435,6 +440,12 @@ caf::behavior running(self_ptr self) {
         return;
       send_frame(self, pong_frame{req.id, now_ms()});
     },
+    [self](refused_request& req) {
+      if (!admit(self, req.id))
+        return;
+      send_frame(self, error_frame{std::move(req.id), req.code, std::move(req.message)});
+    },
+    [self](client_alive) { seen_now(self); },
     [self](push_atom, mailbox_item& item) {
       auto& st = self->state;
       auto receipt_seq = item.kind == item_kind::receipt ? item.seq : 0;

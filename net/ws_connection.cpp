@@ -122,6 +122,8 @@ bool ws_connection::dispatch(ws::reader::event ev) {
       return false;
     case event::ping:
       enqueue(ws::opcode::pong, reader_.payload());
+      if (phase_ == phase::open)
+        caf::anon_send(session_, client_alive{});
       return true;
     case event::pong:
       return true;
@@ -154,7 +156,9 @@ void ws_connection::on_text(std::string& text) {
       if constexpr (std::is_same_v<T, json::rejected_frame>) {
         SPDLOG_LOGGER_DEBUG(logs::net(), "event=frame_rejected code={} why={}",
                             to_string(frame.code), frame.message);
-        send(error_frame{std::move(frame.id), frame.code, std::move(frame.message)});
+        // Answered by the session: a refused frame is still a frame of the user's.
+        caf::anon_send(session_, refused_request{std::move(frame.id), frame.code,
+                                                 std::move(frame.message)});
       } else if constexpr (std::is_same_v<T, json::hello_frame>) {
         send(error_frame{std::move(frame.id), errc::bad_request, "already logged in"});
       } else {
