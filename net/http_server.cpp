@@ -103,6 +103,7 @@ void http_connection::on_read(boost::beast::error_code ec) {
   parser_.reset();
   keep_alive_ = req.keep_alive();
   version_ = req.version();
+  head_ = req.method() == http::verb::head;
   handler_.handle(shared_from_this(), std::move(req));
 }
 
@@ -113,11 +114,21 @@ void http_connection::respond(http_response res) {
     bool keep_alive = self->keep_alive_ && res.keep_alive();
     res.keep_alive(keep_alive);
     res.prepare_payload();
-    auto shared = std::make_shared<http_response>(std::move(res));
-    http::async_write(self->stream_, *shared,
-                      [self, shared, keep_alive](boost::beast::error_code ec, size_t) {
-                        self->on_written(keep_alive, ec);
-                      });
+    auto write = [&self, keep_alive](auto shared) {
+      http::async_write(self->stream_, *shared,
+                        [self, shared, keep_alive](boost::beast::error_code ec, size_t) {
+                          self->on_written(keep_alive, ec);
+                        });
+    };
+    if (self->head_) {
+      // The answer GET would give, headers only (Content-Length included).
+      auto size = res.body().size();
+      auto headers = std::make_shared<http::response<http::empty_body>>(std::move(res.base()));
+      headers->content_length(size);
+      write(std::move(headers));
+    } else {
+      write(std::make_shared<http_response>(std::move(res)));
+    }
   });
 }
 

@@ -74,6 +74,7 @@ private:
   std::unique_ptr<http::request_parser<http::string_body>> parser_;
   bool keep_alive_ = false;
   unsigned version_ = 11;
+  bool head_ = false;  // the request was HEAD: its answer goes without the body
 };
 
 /// Accepts connections on one endpoint and calls `on_accept` for each socket.

@@ -279,7 +279,8 @@ http::status status_of(errc code) {
 void handle_rest(gateway_context& ctx, const std::shared_ptr<http_connection>& conn,
                  http_request&& req) {
   exchange ex{conn, std::move(req)};
-  auto method = ex.req.method();
+  // HEAD is routed as GET; the connection sends the answer's headers only.
+  auto method = ex.req.method() == http::verb::head ? http::verb::get : ex.req.method();
   auto target = ex.req.target();
   auto path = target.substr(0, target.find('?'));
   if (path == "/v1/auth/challenge" && method == http::verb::post)

@@ -152,7 +152,8 @@ void handle_media(gateway_context& ctx, const std::shared_ptr<http_connection>& 
   auto path = path_of(req.target());
   if (path == media_root && req.method() == http::verb::put)
     return put_media(ctx, conn, std::move(req));
-  if (path.size() > media_prefix.size() && req.method() == http::verb::get) {
+  bool get = req.method() == http::verb::get || req.method() == http::verb::head;
+  if (path.size() > media_prefix.size() && get) {
     std::string id{path.substr(media_prefix.size())};
     return get_media(ctx, conn, std::move(req), std::move(id));
   }

@@ -54,6 +54,25 @@ TEST_F(MediaTest, UploadAnswersIdUrlAndSizeAndDownloadGivesTheBytesAndType) {
   EXPECT_TRUE(got.body == bytes) << "downloaded bytes differ";
 }
 
+// HEAD answers what GET would, without the body: a client can learn the size and type
+// of an object before it downloads it.
+TEST_F(MediaTest, HeadGivesTheHeadersOfADownloadWithoutItsBytes) {
+  auto bytes = media_bytes(5000, 3);
+  auto put = media_put(node->client_port(), bytes, "image/jpeg", token);
+  ASSERT_EQ(put.status, 201) << put.body;
+  auto head = http_call(node->client_port(), "HEAD", "/v1/media/" + media_id_of(bytes), {},
+                        token);
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.content_type, "image/jpeg");
+  EXPECT_EQ(head.content_length, "5000");
+  EXPECT_TRUE(head.body.empty());
+  auto missing = http_call(node->client_port(), "HEAD", "/v1/media/" + std::string(64, 'a'),
+                           {}, token);
+  EXPECT_EQ(missing.status, 404);
+  auto got = media_get(node->client_port(), "/v1/media/" + media_id_of(bytes), token);
+  EXPECT_EQ(got.status, 200);
+}
+
 TEST_F(MediaTest, TheFileOnDiskIsTheExactBytesUploaded) {
   auto bytes = media_bytes(70000, 2);
   auto put = media_put(node->client_port(), bytes, "application/octet-stream", token);

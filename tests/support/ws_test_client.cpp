@@ -221,10 +221,12 @@ http_result http_call(uint16_t port, const std::string& method, const std::strin
   boost::beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(64 << 20);
+  parser.skip(req.method() == http::verb::head);  // headers only, whatever they announce
   http::read(stream, buffer, parser);
   auto res = parser.release();
   return {static_cast<int>(res.result_int()), res.body(),
-          std::string{res[http::field::content_type]}};
+          std::string{res[http::field::content_type]},
+          std::string{res[http::field::content_length]}};
 }
 
 } // namespace parley::testing

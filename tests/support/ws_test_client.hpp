@@ -71,6 +71,7 @@ struct http_result {
   int status = 0;
   std::string body;
   std::string content_type;
+  std::string content_length;  // the header as sent (a HEAD answer has it, no body)
 };
 /// A non-empty body goes with `content_type` (none when that is empty). `bearer` is a
 /// token, sent as "Bearer <token>", or a whole Authorization value when it has a space.
