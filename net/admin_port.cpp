@@ -45,7 +45,8 @@ caf::atom_value supervisor_of(const std::string& actor) {
 void admin_port::handle(const std::shared_ptr<http_connection>& conn, http_request&& req) {
   auto target = req.target();
   auto path = target.substr(0, target.find('?'));
-  bool get = req.method() == http::verb::get;
+  // HEAD is answered as GET; the connection sends the headers only.
+  bool get = req.method() == http::verb::get || req.method() == http::verb::head;
   if (get && path == "/healthz") {
     if (serving_())
       conn->respond(text_response(req, http::status::ok, "ok\n", "text/plain"));

@@ -83,6 +83,7 @@ http_response http_handler::oversized(const http::request_header<>& header) cons
 
 void http_connection::refuse_too_large() {
   version_ = parser_->get().version();  // respond() answers in this version
+  head_ = parser_->get().method() == http::verb::head;
   auto res = handler_.oversized(parser_->get().base());
   res.keep_alive(false);
   keep_alive_ = false;

@@ -279,10 +279,13 @@ http::status status_of(errc code) {
 void handle_rest(gateway_context& ctx, const std::shared_ptr<http_connection>& conn,
                  http_request&& req) {
   exchange ex{conn, std::move(req)};
-  // HEAD is routed as GET; the connection sends the answer's headers only.
-  auto method = ex.req.method() == http::verb::head ? http::verb::get : ex.req.method();
   auto target = ex.req.target();
   auto path = target.substr(0, target.find('?'));
+  // HEAD is routed as GET and the connection sends the answer's headers only, except on
+  // the inbox, whose GET hands items over (receipts go once): HEAD must change nothing.
+  auto method = ex.req.method();
+  if (method == http::verb::head && path != "/v1/inbox")
+    method = http::verb::get;
   if (path == "/v1/auth/challenge" && method == http::verb::post)
     return post_challenge(ctx, ex);
   if (path == "/v1/auth/token" && method == http::verb::post)

@@ -72,6 +72,22 @@ TEST_F(RestTest, LongPollWaitsForTheNextMessage) {
   EXPECT_EQ(bj::parse(call("GET", "/v1/inbox", "alice").body).as_array().size(), 0u);
 }
 
+// HEAD changes nothing: on the inbox, whose GET hands receipts over once, it is refused,
+// and the receipt waiting there still comes with the next GET.
+TEST_F(RestTest, HeadOnTheInboxIsRefusedAndHandsNothingOver) {
+  login("alice").reset();
+  login("bob").reset();
+  ASSERT_EQ(call("POST", "/v1/messages", "alice", {{"id", "h1"}, {"to", "bob"}, {"body", "hi"}}).status,
+            200);
+  ASSERT_EQ(call("POST", "/v1/receipts", "bob", {{"from", "alice"}, {"id", "h1"}, {"status", "delivered"}})
+              .status,
+            204);
+  EXPECT_EQ(call("HEAD", "/v1/inbox", "alice").status, 400);
+  auto items = bj::parse(call("GET", "/v1/inbox?wait=5", "alice").body).as_array();
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].as_object()["op"], "receipt");
+}
+
 TEST_F(RestTest, EmptyLongPollReturnsAnEmptyArrayAfterTheWait) {
   login("bob").reset();
   auto started = std::chrono::steady_clock::now();
@@ -130,6 +146,9 @@ TEST_F(RestTest, AdminPortServesHealthMetricsClusterAndConsole) {
   auto health = http_call(node->admin_port(), "GET", "/healthz");
   EXPECT_EQ(health.status, 200);
   EXPECT_EQ(health.body, "ok\n");
+  auto checked = http_call(node->admin_port(), "HEAD", "/healthz");  // health checkers do
+  EXPECT_EQ(checked.status, 200);
+  EXPECT_EQ(checked.content_length, "3");
   auto alice = login("alice");
   alice->send_json(send_frame("m", "alice", "note to self"));
   ASSERT_TRUE(alice->recv_op("ack"));
