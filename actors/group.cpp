@@ -61,12 +61,17 @@ struct group_state {
 namespace {
 
 using self_ptr = caf::stateful_actor<group_state>*;
-// Answered with request_receiver_down if the group stops before it answers (a crash
-// while directories or copies answer): the client then hears `unavailable`, not nothing.
+// Answered with `unavailable` if the group stops before it answers (a crash while
+// directories or copies answer), not with request_receiver_down: routers would resend
+// that to the restarted group, and a change whose copy landed before the crash would
+// then be refused (a create as "id taken", a leave as not_member). The client hears
+// `unavailable` and decides.
 using group_promise = answered_promise<caf::typed_response_promise<group_record>>;
 
 group_promise make_group_promise(self_ptr self) {
-  return answer_even_if_stopped(self->make_response_promise<group_record>());
+  return answer_even_if_stopped(self->make_response_promise<group_record>(),
+                                caf::make_error(errc::unavailable,
+                                                "the group stopped before it answered"));
 }
 
 const cluster_snapshot& snapshot(self_ptr self) {

@@ -24,8 +24,9 @@ namespace parley {
 template <class Promise>
 class answered_promise {
 public:
-  explicit answered_promise(Promise promise)
-    : held_(std::make_shared<holder>(std::move(promise))) {}
+  explicit answered_promise(Promise promise,
+                            caf::error if_stopped = caf::make_error(caf::sec::request_receiver_down))
+    : held_(std::make_shared<holder>(std::move(promise), std::move(if_stopped))) {}
 
   template <class... Ts>
   void deliver(Ts&&... xs) const {
@@ -39,14 +40,15 @@ public:
 
 private:
   struct holder {
-    explicit holder(Promise p) : promise(std::move(p)) {}
+    holder(Promise p, caf::error e) : promise(std::move(p)), if_stopped(std::move(e)) {}
     holder(const holder&) = delete;
     holder& operator=(const holder&) = delete;
     ~holder() {
       if (promise.pending())
-        promise.deliver(caf::make_error(caf::sec::request_receiver_down));
+        promise.deliver(std::move(if_stopped));
     }
     Promise promise;
+    caf::error if_stopped;
   };
 
   std::shared_ptr<holder> held_;
@@ -56,6 +58,14 @@ private:
 template <class Promise>
 answered_promise<Promise> answer_even_if_stopped(Promise promise) {
   return answered_promise<Promise>{std::move(promise)};
+}
+
+/// The same, answering `if_stopped` instead: for a request that must not be retried
+/// blindly on the restarted actor (routers retry after request_receiver_down), such as
+/// a change that may have landed before the actor died.
+template <class Promise>
+answered_promise<Promise> answer_even_if_stopped(Promise promise, caf::error if_stopped) {
+  return answered_promise<Promise>{std::move(promise), std::move(if_stopped)};
 }
 
 } // namespace parley
