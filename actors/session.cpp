@@ -9,18 +9,15 @@
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 
-#include "actors/mailbox_router.hpp"
-#include "actors/placement.hpp"
+#include "actors/session_state.hpp"
 #include "runtime/clock.hpp"
 #include "runtime/logging.hpp"
-#include "runtime/token_bucket.hpp"
 #include "runtime/unexpected_message.hpp"
 
 namespace parley {
 
 namespace {
 
-constexpr auto directory_timeout = std::chrono::seconds{10};
 constexpr auto reattach_delay = std::chrono::milliseconds{50};
 constexpr auto reregister_delay = std::chrono::milliseconds{100};
 // A login whose directory cannot be reached is tried again, a few times, each attempt
@@ -30,57 +27,11 @@ constexpr auto login_retry_delay = std::chrono::milliseconds{50};
 const caf::duration login_attempt_timeout{std::chrono::seconds{1}};
 constexpr int login_attempts = 8;
 constexpr int64_t seen_report_interval_ms = 10'000;
-// A renewed subscription can meet a directory that does not know the user yet (a node
-// that just joined, before handoff copied the user's record): try again, backing off.
-constexpr auto renew_retry_first = std::chrono::milliseconds{250};
-constexpr auto renew_retry_max = std::chrono::seconds{4};
-constexpr int renew_attempts = 10;
-
-// What this session last told its client about a user it watches.
-struct watched_user {
-  std::string user;
-  bool known = false;  // false until a directory answered
-  bool online = false;
-  int64_t last_seen = 0;
-};
 
 } // namespace
 
-struct session_state {
-  static inline const char* name = "session";
+namespace session_detail {
 
-  session_state() : limiter(1, 1) {}
-  ~session_state() {
-    if (metrics)
-      metrics->sessions.add(-1);
-  }
-
-  session_args args;
-  session_settings settings;
-  node_metrics* metrics = nullptr;
-  token_bucket limiter;
-  lazy_router found;  // mailboxes this session sent to or attached to
-  mailbox_router& router() {
-    return found.get(settings.cluster, settings.local, 1024, mailbox_actors, true);
-  }
-  lazy_router found_groups;  // groups this session used
-  mailbox_router& groups() {
-    return found_groups.get(settings.cluster, settings.local, 64, group_actors);
-  }
-  caf::actor own_mailbox;
-  caf::actor own_directory;  // the directory that knows this session is online
-  std::vector<watched_user> watched;  // users this session subscribed to
-  int64_t last_frame_ms = 0;
-  int64_t last_reported_ms = 0;
-  bool corked = false;  // frames are held back until our flush message comes
-  bool renew_queued = false;  // a retry of renew_subscriptions waits in our mailbox
-};
-
-namespace {
-
-using self_ptr = caf::stateful_actor<session_state>*;
-
-// The directory serving `user`: on the user's primary node.
 caf::actor directory_of(self_ptr self, const std::string& user) {
   return directory_for(self->system(), self->state.settings.cluster, user);
 }
@@ -125,6 +76,12 @@ void send_error(self_ptr self, std::string id, const caf::error& err) {
   }
   send_frame(self, error_frame{std::move(id), code, std::move(message)});
 }
+
+} // namespace session_detail
+
+namespace {
+
+using namespace session_detail;
 
 void report_seen(self_ptr self) {
   auto& st = self->state;
@@ -271,100 +228,6 @@ void ask_directory(self_ptr self, const std::string& id, const std::string& user
     .then(std::move(on_reply), [self, id](caf::error& err) { send_error(self, id, err); });
 }
 
-// The entry of `user` among the watched, made if missing.
-watched_user& watched(self_ptr self, const std::string& user) {
-  auto& all = self->state.watched;
-  auto i = std::find_if(all.begin(), all.end(),
-                        [&](const watched_user& w) { return w.user == user; });
-  if (i != all.end())
-    return *i;
-  all.push_back(watched_user{user});
-  return all.back();
-}
-
-// Users are watched at their own directories, which may sit on different nodes: one
-// request per directory, `ok` once all agreed.
-void subscribe(self_ptr self, const subscribe_request& req) {
-  std::map<caf::actor, std::vector<std::string>> by_directory;
-  for (const auto& user : req.users) {
-    auto dir = directory_of(self, user);
-    if (!dir) {
-      send_error(self, req.id, caf::make_error(errc::unavailable, "directory not reachable"));
-      return;
-    }
-    by_directory[dir].push_back(user);
-  }
-  auto pending = std::make_shared<size_t>(by_directory.size());
-  auto failed = std::make_shared<bool>(false);
-  auto me = caf::actor_cast<caf::actor>(self);
-  for (auto& [dir, users] : by_directory)
-    self->request(dir, directory_timeout, subscribe_atom_v, users, me)
-      .then(
-        [self, pending, failed, id = req.id, users]() {
-          for (const auto& u : users)
-            watched(self, u);
-          if (--*pending == 0 && !*failed)
-            send_frame(self, ok_frame{id});
-        },
-        [self, failed, id = req.id](caf::error& err) {
-          if (!*failed)
-            send_error(self, id, err);
-          *failed = true;
-        });
-}
-
-void renew_later(self_ptr self, int attempt) {
-  auto& st = self->state;
-  if (attempt >= renew_attempts || st.renew_queued)
-    return;
-  st.renew_queued = true;
-  auto delay = std::min<std::chrono::milliseconds>(renew_retry_first * (1 << (attempt - 1)),
-                                                   renew_retry_max);
-  self->delayed_send(self, delay, subscribe_atom_v, attempt);
-}
-
-// The cluster changed: a watched user's directory may be on another node now, which
-// never heard of this subscription. Subscribing again where one exists is a no-op. Each
-// directory answers with the users' presence now (presence_changed with `snapshot`), so
-// a change the client missed meanwhile (a watched user's node died with its session) is
-// told once it is renewed.
-void renew_subscriptions(self_ptr self, int attempt) {
-  auto& st = self->state;
-  if (st.watched.empty())
-    return;
-  std::map<caf::actor, std::vector<std::string>> by_directory;
-  for (const auto& w : st.watched) {
-    if (auto dir = directory_of(self, w.user))
-      by_directory[dir].push_back(w.user);
-    else
-      renew_later(self, attempt + 1);
-  }
-  auto me = caf::actor_cast<caf::actor>(self);
-  for (auto& [dir, users] : by_directory)
-    self->request(dir, directory_timeout, subscribe_atom_v, users, me)
-      .then([]() {},
-            [self, attempt](caf::error& err) {
-              SPDLOG_LOGGER_DEBUG(logs::session(), "event=renew_failed user={} attempt={} err={}",
-                                  self->state.args.user, attempt,
-                                  self->system().render(err));
-              renew_later(self, attempt + 1);
-            });
-}
-
-// A presence change of a watched user (or, with `snapshot`, where it stands when a
-// directory took our subscription): the client hears of changes, and of a snapshot
-// only when it differs from what the client was last told.
-void presence_changed(self_ptr self, presence_info& p, bool snapshot) {
-  auto& w = watched(self, p.user);
-  bool differs = p.online != w.online || (!p.online && p.last_seen > w.last_seen);
-  bool tell = !snapshot || (w.known && differs);
-  w.known = true;
-  w.online = p.online;
-  w.last_seen = p.last_seen;
-  if (tell)
-    send_frame(self, presence_frame{{}, p.user, p.online, p.last_seen});
-}
-
 // Tells the directory that serves our user (after a failover: a new one) that we are
 // online, so that presence and `replaced` work wherever the user's record lives now.
 void register_online(self_ptr self) {
@@ -453,13 +316,16 @@ caf::behavior running(self_ptr self) {
       if (written && receipt_seq != 0)
         receipts_handed(self, {receipt_seq});
     },
-    [self](presence_atom, presence_info& p) { presence_changed(self, p, false); },
-    [self](presence_atom, presence_info& p, bool snapshot) {
-      presence_changed(self, p, snapshot);
+    [self](presence_atom, presence_info& p) {
+      presence_changed(self, p, presence_news::change);
     },
-    [self](subscribe_atom, int attempt) {
+    [self](presence_atom, presence_info& p, bool) {
+      presence_changed(self, p, presence_news::snapshot);
+    },
+    [self](presence_atom, const std::string& user) { check_offline(self, user); },
+    [self](retry_atom) {
       self->state.renew_queued = false;
-      renew_subscriptions(self, attempt);
+      renew_subscriptions(self);
     },
     [self](caf::flush_atom) { uncork(self); },
     [self](seen_atom) { return self->state.last_frame_ms; },
@@ -469,7 +335,8 @@ caf::behavior running(self_ptr self) {
       if (auto* router = self->state.found.existing())
         router->view_changed();
       register_online(self);
-      renew_subscriptions(self, 0);
+      self->state.renew_attempt = 0;
+      renew_subscriptions(self);
     },
     [self](replaced_atom) { end_replaced(self); },
     [self](closed_atom) {

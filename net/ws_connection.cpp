@@ -122,8 +122,10 @@ bool ws_connection::dispatch(ws::reader::event ev) {
       return false;
     case event::ping:
       enqueue(ws::opcode::pong, reader_.payload());
-      if (phase_ == phase::open)
+      if (auto now = now_ms(); phase_ == phase::open && now - alive_told_ms_ >= 1000) {
+        alive_told_ms_ = now;
         caf::anon_send(session_, client_alive{});
+      }
       return true;
     case event::pong:
       return true;

@@ -85,6 +85,9 @@ private:
   bool close_queued_ = false;
   bool corked_ = false;
   bool socket_closed_ = false;
+  // When a WebSocket ping last told the session the client is alive: at most once a
+  // second, so that a ping flood costs pongs, not actor messages.
+  int64_t alive_told_ms_ = 0;
 };
 
 } // namespace parley

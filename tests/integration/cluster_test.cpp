@@ -310,16 +310,26 @@ TEST_F(ClusterTest, PresenceSubscriptionsFollowUsersToTheirReturningPrimary) {
   }
 }
 
+class ClusterPresenceTest : public ClusterTest {
+protected:
+  // Three users whose primary is n1, logged in at `node`; their sessions go to `sessions`.
+  std::vector<std::string> users_of_n1_online_at(
+    int node, std::vector<std::unique_ptr<ws_test_client>>& sessions) {
+    std::vector<std::string> users;
+    for (auto prefix : {"wa", "wb", "wc"}) {
+      users.push_back(user_with_primary(prefix, "n1"));
+      sessions.push_back(login(node, users.back()));
+    }
+    return users;
+  }
+};
+
 // Watched users whose sessions and directory lived on a node that dies: no directory
 // sees them go, but the subscriber's session renews at their new primaries, learns that
 // they are offline there, and tells its client.
-TEST_F(ClusterTest, WatchedUsersOfAKilledNodeAreToldOffline) {
-  std::vector<std::string> watched;
+TEST_F(ClusterPresenceTest, WatchedUsersOfAKilledNodeAreToldOffline) {
   std::vector<std::unique_ptr<ws_test_client>> sessions;
-  for (auto prefix : {"wa", "wb", "wc"}) {
-    watched.push_back(user_with_primary(prefix, "n1"));
-    sessions.push_back(login(0, watched.back()));
-  }
+  auto watched = users_of_n1_online_at(0, sessions);
   auto bob = login(1, "bob");
   ASSERT_TRUE(subscribe(*bob, watched));
   nodes[0]->kill9();
@@ -329,6 +339,26 @@ TEST_F(ClusterTest, WatchedUsersOfAKilledNodeAreToldOffline) {
     if ((*p)["online"] == false)
       offline.insert(std::string{(*p)["user"].as_string()});
   EXPECT_EQ(offline, std::set<std::string>(watched.begin(), watched.end()));
+}
+
+// A watched user whose directory died but whose session lives on: the subscriber's
+// renewal may reach the new directory before that session registers there, and must
+// not tell its client that the user went offline. The user's real logout is told.
+TEST_F(ClusterPresenceTest, AWatchedUserWhoseDirectoryDiedIsNotToldOffline) {
+  std::vector<std::unique_ptr<ws_test_client>> sessions;
+  auto watched = users_of_n1_online_at(1, sessions);
+  auto carol = login(2, "carol");
+  ASSERT_TRUE(subscribe(*carol, watched));
+  nodes[0]->kill9();
+  ASSERT_TRUE(node_sees_up(2, 2));
+  auto told = carol->recv_op("presence", milliseconds{2500});
+  EXPECT_FALSE(told) << "told " << bj::serialize(*told);
+  sessions[0].reset();
+  std::optional<bj::object> p;
+  while ((p = carol->recv_op("presence")) && (*p)["user"] != watched[0].c_str()) {
+  }
+  ASSERT_TRUE(p) << "the logout of " << watched[0] << " was not told";
+  EXPECT_EQ((*p)["online"], false);
 }
 
 // REST across nodes: a token from one node works on every node of the cluster, a send
