@@ -14,12 +14,11 @@
 
 #include <caf/expected.hpp>
 #include <caf/response_promise.hpp>
-
-#include "runtime/answered_promise.hpp"
 #include <caf/stateful_actor.hpp>
 
 #include "actors/media.hpp"
 #include "persistence/media_store.hpp"
+#include "runtime/answered_promise.hpp"
 
 namespace parley {
 

@@ -6,10 +6,12 @@
 //   logging_in --(directory accepts)--> running --(closed | replaced)--> gone
 //        \--(auth_failed)--> gone
 //
-// From the connection: the request structs of frames.hpp, (closed_atom), and
-// (written_atom, std::vector<int64_t>) for receipts its socket has written.
-// From the mailbox: (push_atom, mailbox_item). From the directory: (replaced_atom),
-// (presence_atom, presence_info) for subscriptions, and (seen_atom) -> int64_t.
+// From the connection: the request structs of frames.hpp (refused_request and
+// client_alive included), (closed_atom), and (written_atom, std::vector<int64_t>) for
+// receipts its socket has written. From the mailbox: (push_atom, mailbox_item). From the
+// directory: (replaced_atom), (presence_atom, presence_info) for a change of a watched
+// user, (presence_atom, presence_info, true) for where one stands when a directory takes
+// the subscription (actors/session_presence.cpp), and (seen_atom) -> int64_t.
 
 #include <caf/behavior.hpp>
 #include <caf/stateful_actor.hpp>
