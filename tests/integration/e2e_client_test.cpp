@@ -177,6 +177,17 @@ TEST_F(E2eClientTest, LookupThatFailedIsAskedAgainWhenThePeerWrites) {
   EXPECT_TRUE(c->wait_for("msg " + reply));
 }
 
+// The README's first steps: bob writes to carol before she ever signed in. Once she
+// has, bob's next message reaches her without a restart of bob's client.
+TEST_F(E2eClientTest, APeerWhoSignsInLaterCanBeWrittenToWithoutARestart) {
+  auto [bob, b] = start_online("bob");
+  auto refused = bob->send("carol", "are you there?");
+  ASSERT_TRUE(b->wait_for("error unknown_user " + refused));
+  auto [carol, c] = start_online("carol");
+  auto id = bob->send("carol", "now you are");
+  EXPECT_TRUE(c->wait_for("msg " + id));
+}
+
 // bob reinstalls (a fresh key) on a node that lost everything: the server accepts the
 // new key, alice's client does not until she says so.
 TEST_F(E2eClientTest, ChangedKeyIsReportedAndRefusedUntilTrusted) {
