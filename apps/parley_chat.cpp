@@ -13,11 +13,13 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -281,6 +283,34 @@ private:
     }
   }
 
+  // The bytes of the file at `path` (a leading ~/ is the home directory), or why not.
+  static std::optional<std::string> read_for_sending(std::string path, std::string& why) {
+    if (path.rfind("~/", 0) == 0)
+      if (const char* home = std::getenv("HOME"))
+        path = home + path.substr(1);
+    std::error_code ec;
+    auto status = std::filesystem::status(path, ec);
+    if (ec) {
+      why = ec.message();
+      return std::nullopt;
+    }
+    if (!std::filesystem::is_regular_file(status)) {
+      why = std::filesystem::is_directory(status) ? "it is a directory" : "not a regular file";
+      return std::nullopt;
+    }
+    std::ifstream in{path, std::ios::binary};
+    if (!in) {
+      why = "cannot open it for reading";
+      return std::nullopt;
+    }
+    std::string bytes{std::istreambuf_iterator<char>{in}, {}};
+    if (in.bad()) {
+      why = "a read error";
+      return std::nullopt;
+    }
+    return bytes;
+  }
+
   void send_file(const std::string& path) {
     std::string peer;
     {
@@ -291,12 +321,17 @@ private:
       print("! choose a peer first: /to USER or /to #GROUP");
       return;
     }
-    std::ifstream in{path, std::ios::binary};
-    if (!in) {
-      print("! cannot read " + path);
+    if (path.empty()) {
+      print("! /image needs a file: /image PATH");
       return;
     }
-    std::string bytes{std::istreambuf_iterator<char>{in}, {}};
+    std::string why;
+    auto read = read_for_sending(path, why);
+    if (!read) {
+      print("! cannot send " + path + ": " + why);
+      return;
+    }
+    auto bytes = std::move(*read);
     auto name = parley::e2e::safe_file_name(path);
     if (peer.front() == '#')
       client_.send_group_file(peer.substr(1), std::move(bytes), mime_of(path), name);

@@ -132,6 +132,22 @@ TEST_F(ChatTest, SendsAnImageThatIsSavedInDownloads) {
   EXPECT_EQ(std::string(std::istreambuf_iterator<char>{in}, {}), image);
 }
 
+// A file that cannot be sent is told and the chat goes on: a directory once crashed it.
+TEST_F(ChatTest, AFileThatCannotBeSentIsToldAndTheChatGoesOn) {
+  auto home = dir / "home";
+  std::filesystem::create_directories(home);
+  chat_process bob{home, node->client_url(), "bob"};
+  ASSERT_TRUE(bob.wait_output("* connected")) << bob.output();
+  chat_process alice{home, node->client_url(), "alice"};
+  alice.write_line("/to bob");
+  alice.write_line("/image " + home.string());
+  EXPECT_TRUE(alice.wait_output("it is a directory")) << alice.output();
+  alice.write_line("/image " + (home / "nothing.png").string());
+  EXPECT_TRUE(alice.wait_output("No such file or directory")) << alice.output();
+  alice.write_line("still here");
+  EXPECT_TRUE(bob.wait_output("alice: still here")) << bob.output();
+}
+
 // A hostile peer, writing its bodies by hand: a file name that climbs out of the
 // downloads folder, and text, a mime type and a name full of terminal escapes.
 TEST_F(ChatTest, HostilePeerCannotWriteOutsideDownloadsOrDriveTheTerminal) {
