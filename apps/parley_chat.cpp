@@ -92,6 +92,7 @@ private:
         halted_ = true;
         print(reason == "replaced" ? "* signed in elsewhere; this session ends"
                                    : "* the server refused our key; this session ends");
+        end_halted();
       } else {
         print("* disconnected (" + shown(reason) + "), reconnecting");
       }
@@ -385,6 +386,21 @@ private:
     });
   }
 
+  // The server ended this session for good: nothing typed from now on could be sent, so
+  // go at once (the main thread may be waiting for a line) and say what was not sent.
+  // From a thread of its own: the callback that calls this runs inside the client.
+  void end_halted() {
+    std::thread{[this] {
+      if (auto left = client_.unacked(); left > 0)
+        std::fprintf(stderr, "parley-chat: %zu message(s) not acknowledged by the server\n",
+                     left);
+      // Not fflush(nullptr): that waits for stdin's lock, held by the blocked read.
+      std::fflush(stdout);
+      std::fflush(stderr);
+      std::_Exit(1);
+    }}.detach();
+  }
+
   // After the input ends: everything sent must reach the server before we go.
   int drain() {
     auto deadline = std::chrono::steady_clock::now() + drain_timeout;
@@ -440,7 +456,7 @@ int main(int argc, char** argv) {
   }
   // The library's lifecycle lines would interleave with the conversation.
   if (!std::getenv("PARLEY_LOG"))
-    parley::logs::net()->set_level(spdlog::level::warn);
+    parley::logs::net()->set_level(spdlog::level::err);
   if (flags.keys_path.empty()) {
     auto dir = std::string{std::getenv("HOME")} + "/.parley";
     ::mkdir(dir.c_str(), 0700);  // an existing directory is fine; a failure shows at the key

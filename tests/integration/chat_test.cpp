@@ -132,6 +132,26 @@ TEST_F(ChatTest, SendsAnImageThatIsSavedInDownloads) {
   EXPECT_EQ(std::string(std::istreambuf_iterator<char>{in}, {}), image);
 }
 
+// A session the server ends for good (a key it refuses, a newer login of the same user)
+// ends the client too, at once and with code 1, although its input is still open.
+TEST_F(ChatTest, TheClientEndsWhenTheServerEndsItsSession) {
+  chat_process first{dir / "home-a", node->client_url(), "bob"};
+  ASSERT_TRUE(first.wait_output("* connected")) << first.output();
+  {
+    chat_process stranger{dir / "home-b", node->client_url(), "bob"};  // another key pair
+    EXPECT_TRUE(stranger.wait_output("refused our key")) << stranger.output();
+    EXPECT_EQ(stranger.wait_exit(std::chrono::seconds{5}), 1) << stranger.output();
+    EXPECT_EQ(stranger.output().find("event="), std::string::npos) << "log lines in the chat";
+  }
+  std::filesystem::create_directories(dir / "home-c" / ".parley");
+  std::filesystem::copy_file(dir / "home-a" / ".parley" / "bob.key",
+                             dir / "home-c" / ".parley" / "bob.key");
+  chat_process again{dir / "home-c", node->client_url(), "bob"};  // bob on a second device
+  ASSERT_TRUE(again.wait_output("* connected")) << again.output();
+  EXPECT_TRUE(first.wait_output("signed in elsewhere")) << first.output();
+  EXPECT_EQ(first.wait_exit(std::chrono::seconds{5}), 1) << first.output();
+}
+
 // A file that cannot be sent is told and the chat goes on: a directory once crashed it.
 TEST_F(ChatTest, AFileThatCannotBeSentIsToldAndTheChatGoesOn) {
   auto home = dir / "home";
