@@ -20,6 +20,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -85,6 +86,10 @@ public:
 private:
   void wire() {
     client_.on_connected([this](const parley::welcome_info& w) {
+      {
+        std::lock_guard<std::mutex> guard{state_mutex_};
+        told_failures_.clear();
+      }
       print("* connected to " + shown(w.node) + " as " + shown(w.user));
     });
     client_.on_disconnected([this](const std::string& reason) {
@@ -96,6 +101,15 @@ private:
       } else {
         print("* disconnected (" + shown(reason) + "), reconnecting");
       }
+    });
+    // Said once per node and reason until a connection works: the client retries often.
+    client_.on_connect_failed([this](const std::string& url, const std::string& reason) {
+      {
+        std::lock_guard<std::mutex> guard{state_mutex_};
+        if (!told_failures_.insert(url + '\n' + reason).second)
+          return;
+      }
+      print("* cannot reach " + shown(url) + " (" + shown(reason) + "); trying again");
     });
     client_.on_ack([this](const std::string& id, int64_t) { print("✓ sent " + id); });
     client_.on_receipt([this](const parley::receipt_info& r) {
@@ -436,6 +450,7 @@ private:
   std::map<std::string, std::string> changed_keys_;         // user -> new key; same
   std::mutex print_mutex_;
   std::atomic<bool> halted_{false};
+  std::set<std::string> told_failures_;  // connection failures said since the last success
   // Last: it goes first, writing what is queued while print() still works.
   parley::chat::downloads downloads_;
 };

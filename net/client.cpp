@@ -115,6 +115,10 @@ void client::on_disconnected(std::function<void(const std::string&)> f) {
   callbacks_.on_disconnected = std::move(f);
 }
 
+void client::on_connect_failed(std::function<void(const std::string&, const std::string&)> f) {
+  callbacks_.on_connect_failed = std::move(f);
+}
+
 void client::on_ack(std::function<void(const std::string&, int64_t)> f) {
   callbacks_.on_ack = std::move(f);
 }

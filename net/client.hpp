@@ -60,6 +60,8 @@ public:
 
   void on_connected(std::function<void(const welcome_info&)> f);
   void on_disconnected(std::function<void(const std::string& reason)> f);
+  /// A connection attempt to `url` failed before login; the client goes on trying.
+  void on_connect_failed(std::function<void(const std::string& url, const std::string& reason)> f);
   void on_ack(std::function<void(const std::string& id, int64_t ts)> f);
   void on_message(std::function<void(const incoming_message&)> f);
   void on_receipt(std::function<void(const receipt_info&)> f);

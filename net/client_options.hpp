@@ -46,6 +46,9 @@ struct client_callbacks {
   /// A session that reached `welcome` ended, or the client gave up for good
   /// (`replaced`, `auth_failed`); `reason` says which.
   std::function<void(const std::string& reason)> on_disconnected;
+  // An attempt to connect (or to log in) failed before the session was up; the client
+  // tries the next node after a backoff.
+  std::function<void(const std::string& url, const std::string& reason)> on_connect_failed;
   /// The message `id` is durable at the server; `ts` is its server time.
   std::function<void(const std::string& id, int64_t ts)> on_ack;
   /// A message, decrypted; one that could not be says so in `e2e_error`.

@@ -143,6 +143,7 @@ void client_session::on_closed(client_connection& conn, const std::string& reaso
   } else {
     SPDLOG_LOGGER_DEBUG(logs::net(), "event=client_connect_failed user={} url={} why={}",
                         options_.user, conn_url_, reason);
+    notify(callbacks_.on_connect_failed, conn_url_, reason);
   }
   // A refused token is retried at once with a signature: the node did nothing wrong.
   bool retry_with_key = token_login_ && token_.empty();

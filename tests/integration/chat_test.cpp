@@ -152,6 +152,15 @@ TEST_F(ChatTest, TheClientEndsWhenTheServerEndsItsSession) {
   EXPECT_EQ(first.wait_exit(std::chrono::seconds{5}), 1) << first.output();
 }
 
+// A server that cannot be reached is said, once, instead of a blank screen.
+TEST_F(ChatTest, AServerThatCannotBeReachedIsSaidOnce) {
+  chat_process bob{dir / "home", "ws://127.0.0.1:1/v1/ws", "bob"};
+  EXPECT_TRUE(bob.wait_output("* cannot reach ws://127.0.0.1:1/v1/ws")) << bob.output();
+  std::this_thread::sleep_for(std::chrono::seconds{2});  // several retries
+  auto out = bob.output();
+  EXPECT_EQ(out.find("cannot reach"), out.rfind("cannot reach")) << out;
+}
+
 // A file that cannot be sent is told and the chat goes on: a directory once crashed it.
 TEST_F(ChatTest, AFileThatCannotBeSentIsToldAndTheChatGoesOn) {
   auto home = dir / "home";
