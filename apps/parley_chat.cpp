@@ -27,7 +27,10 @@
 #include <variant>
 #include <vector>
 
+#include <pthread.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "apps/chat_downloads.hpp"
 #include "apps/chat_flags.hpp"
@@ -74,6 +77,7 @@ public:
       std::fprintf(stderr, "parley-chat: %s\n", err->message.c_str());
       return 2;
     }
+    take_interrupts_here();
     for (std::string line; std::getline(std::cin, line);) {
       if (!line.empty() && line.back() == '\r')
         line.pop_back();
@@ -84,6 +88,24 @@ public:
   }
 
 private:
+  // Ctrl-C ends the input as Ctrl-D does, so what was typed is still acknowledged before
+  // we go; a second Ctrl-C quits at once. The client's threads were started with SIGINT
+  // blocked (main), so it comes to this thread: closing stdin ends a read under way (it
+  // is not restarted) as well as the next one, if a line was being handled.
+  static void take_interrupts_here() {
+    struct sigaction on_interrupt{};
+    on_interrupt.sa_handler = [](int) {
+      ::close(STDIN_FILENO);
+      std::signal(SIGINT, SIG_DFL);
+    };
+    sigemptyset(&on_interrupt.sa_mask);
+    ::sigaction(SIGINT, &on_interrupt, nullptr);
+    sigset_t interrupt;
+    sigemptyset(&interrupt);
+    sigaddset(&interrupt, SIGINT);
+    ::pthread_sigmask(SIG_UNBLOCK, &interrupt, nullptr);
+  }
+
   void wire() {
     client_.on_connected([this](const parley::welcome_info& w) {
       {
@@ -459,6 +481,13 @@ private:
 
 int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
+  {
+    // Until the main thread takes it (chat::run): no thread of the client's gets it.
+    sigset_t interrupt;
+    sigemptyset(&interrupt);
+    sigaddset(&interrupt, SIGINT);
+    ::pthread_sigmask(SIG_BLOCK, &interrupt, nullptr);
+  }
   auto parsed = parse_flags(argc, argv);
   if (auto* error = std::get_if<std::string>(&parsed)) {
     std::fprintf(stderr, "parley-chat: %s\n", error->c_str());

@@ -95,6 +95,12 @@ public:
     }
   }
 
+  /// Ctrl-C, as a terminal sends it.
+  void interrupt() {
+    if (pid_ > 0)
+      ::kill(pid_, SIGINT);
+  }
+
   /// The exit code, or -1 if it did not exit in time (the destructor kills it).
   int wait_exit(std::chrono::milliseconds timeout) {
     for (auto end = std::chrono::steady_clock::now() + timeout;

@@ -152,6 +152,20 @@ TEST_F(ChatTest, TheClientEndsWhenTheServerEndsItsSession) {
   EXPECT_EQ(first.wait_exit(std::chrono::seconds{5}), 1) << first.output();
 }
 
+// Ctrl-C right after a message: the client still waits for its ack, then goes (exit 0).
+TEST_F(ChatTest, CtrlCWaitsForWhatWasTypedToBeAcknowledged) {
+  auto home = dir / "home";
+  chat_process bob{home, node->client_url(), "bob"};
+  ASSERT_TRUE(bob.wait_output("* connected")) << bob.output();
+  chat_process alice{home, node->client_url(), "alice"};
+  ASSERT_TRUE(alice.wait_output("* connected")) << alice.output();
+  alice.write_line("/to bob");
+  alice.write_line("before I go");
+  alice.interrupt();
+  EXPECT_EQ(alice.wait_exit(std::chrono::seconds{12}), 0) << alice.output();
+  EXPECT_TRUE(bob.wait_output("alice: before I go")) << bob.output();
+}
+
 // A server that cannot be reached is said, once, instead of a blank screen.
 TEST_F(ChatTest, AServerThatCannotBeReachedIsSaidOnce) {
   chat_process bob{dir / "home", "ws://127.0.0.1:1/v1/ws", "bob"};
