@@ -11,8 +11,9 @@ const char* const usage =
   "usage: parley-chat --server ws://HOST:PORT/v1/ws [--server URL ...] --user NAME [--keys PATH]\n"
   "  --keys defaults to $HOME/.parley/NAME.key (created on first run, mode 0600); peers'\n"
   "  pinned keys are kept beside it in NAME.pins, received files in downloads/NAME/.\n"
-  "  At the end of input, waits up to 10 s for all sent messages to be acknowledged;\n"
-  "  exits 0 if they were, 1 if not.\n";
+  "  At the end of input (Ctrl-D, /quit, or a first Ctrl-C), waits up to 10 s for all sent\n"
+  "  messages to be acknowledged; exits 0 if they were, 1 if not. Exits 1 at once when the\n"
+  "  server ends the session (its key refused, or the user signed in elsewhere).\n";
 
 
 std::variant<chat_flags, std::string> parse_flags(int argc, char** argv) {

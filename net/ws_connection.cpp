@@ -162,7 +162,8 @@ void ws_connection::on_text(std::string& text) {
         caf::anon_send(session_, refused_request{std::move(frame.id), frame.code,
                                                  std::move(frame.message)});
       } else if constexpr (std::is_same_v<T, json::hello_frame>) {
-        send(error_frame{std::move(frame.id), errc::bad_request, "already logged in"});
+        caf::anon_send(session_, refused_request{std::move(frame.id), errc::bad_request,
+                                                 "already logged in"});
       } else {
         if constexpr (std::is_same_v<T, send_request>)
           frame.arrived_ns = steady_ns();
