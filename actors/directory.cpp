@@ -120,9 +120,14 @@ void find_user(self_ptr self, const std::string& user, std::function<void()> the
         [one_done](caf::error&) { one_done(); });
 }
 
+// Where `user` stands as this directory knows it.
+presence_info presence_of(const std::string& user, const directory_state::entry& e) {
+  return presence_info{user, static_cast<bool>(e.session), e.last_seen};
+}
+
 void notify_subscribers(self_ptr self, const std::string& user,
                         const directory_state::entry& e) {
-  presence_info info{user, static_cast<bool>(e.session), e.last_seen};
+  auto info = presence_of(user, e);
   for (const auto& sub : e.subscribers)
     self->send(sub, presence_atom_v, info);
 }
@@ -302,8 +307,7 @@ caf::behavior running(self_ptr self) {
             promise.deliver(presence_info{user, true, self->state.users[user].last_seen});
           },
           [self, promise, user](caf::error&) {
-            auto& e = self->state.users[user];
-            promise.deliver(presence_info{user, static_cast<bool>(e.session), e.last_seen});
+            promise.deliver(presence_of(user, self->state.users[user]));
           });
       return promise.later();
     },
@@ -323,11 +327,8 @@ caf::behavior running(self_ptr self) {
       }
       // Where each stands now, before the answer: a renewed subscription (after a
       // change of the cluster) tells its client what it missed meanwhile.
-      for (const auto& user : users) {
-        const auto& e = st.users[user];
-        self->send(subscriber, presence_atom_v,
-                   presence_info{user, static_cast<bool>(e.session), e.last_seen}, true);
-      }
+      for (const auto& user : users)
+        self->send(subscriber, presence_atom_v, presence_of(user, st.users[user]), true);
       self->monitor(subscriber);
       return caf::unit;
     },

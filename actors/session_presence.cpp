@@ -56,19 +56,30 @@ void renew_later(self_ptr self) {
   self->delayed_send(self, delay, retry_atom_v);
 }
 
+using users_by_directory = std::map<caf::actor, std::vector<std::string>>;
+
+// `users` by the directory serving each, into `out`; false if one has none now.
+bool group_by_directory(self_ptr self, const std::vector<std::string>& users,
+                        users_by_directory& out) {
+  bool all = true;
+  for (const auto& user : users) {
+    if (auto dir = directory_of(self, user))
+      out[dir].push_back(user);
+    else
+      all = false;
+  }
+  return all;
+}
+
 } // namespace
 
 // Users are watched at their own directories, which may sit on different nodes: one
 // request per directory, `ok` once all agreed.
 void subscribe(self_ptr self, const subscribe_request& req) {
-  std::map<caf::actor, std::vector<std::string>> by_directory;
-  for (const auto& user : req.users) {
-    auto dir = directory_of(self, user);
-    if (!dir) {
-      send_error(self, req.id, caf::make_error(errc::unavailable, "directory not reachable"));
-      return;
-    }
-    by_directory[dir].push_back(user);
+  users_by_directory by_directory;
+  if (!group_by_directory(self, req.users, by_directory)) {
+    send_error(self, req.id, caf::make_error(errc::unavailable, "directory not reachable"));
+    return;
   }
   auto pending = std::make_shared<size_t>(by_directory.size());
   auto failed = std::make_shared<bool>(false);
@@ -98,13 +109,13 @@ void renew_subscriptions(self_ptr self) {
   auto& st = self->state;
   if (st.watched.empty())
     return;
-  std::map<caf::actor, std::vector<std::string>> by_directory;
-  for (const auto& w : st.watched) {
-    if (auto dir = directory_of(self, w.user))
-      by_directory[dir].push_back(w.user);
-    else
-      renew_later(self);
-  }
+  std::vector<std::string> names;
+  names.reserve(st.watched.size());
+  for (const auto& w : st.watched)
+    names.push_back(w.user);
+  users_by_directory by_directory;
+  if (!group_by_directory(self, names, by_directory))
+    renew_later(self);
   auto me = caf::actor_cast<caf::actor>(self);
   for (auto& [dir, users] : by_directory)
     self->request(dir, directory_timeout, subscribe_atom_v, users, me)

@@ -64,6 +64,14 @@ constexpr const char* help_text =
 
 // -- the chat ---------------------------------------------------------------------------------
 
+// SIG_BLOCK or SIG_UNBLOCK SIGINT for the calling thread (and threads it starts later).
+void mask_interrupts(int how) {
+  sigset_t interrupt;
+  sigemptyset(&interrupt);
+  sigaddset(&interrupt, SIGINT);
+  ::pthread_sigmask(how, &interrupt, nullptr);
+}
+
 class chat {
 public:
   chat(parley::client_options options, std::string downloads_dir)
@@ -100,10 +108,7 @@ private:
     };
     sigemptyset(&on_interrupt.sa_mask);
     ::sigaction(SIGINT, &on_interrupt, nullptr);
-    sigset_t interrupt;
-    sigemptyset(&interrupt);
-    sigaddset(&interrupt, SIGINT);
-    ::pthread_sigmask(SIG_UNBLOCK, &interrupt, nullptr);
+    mask_interrupts(SIG_UNBLOCK);
   }
 
   void wire() {
@@ -481,13 +486,8 @@ private:
 
 int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
-  {
-    // Until the main thread takes it (chat::run): no thread of the client's gets it.
-    sigset_t interrupt;
-    sigemptyset(&interrupt);
-    sigaddset(&interrupt, SIGINT);
-    ::pthread_sigmask(SIG_BLOCK, &interrupt, nullptr);
-  }
+  // Until the main thread takes it (chat::run): no thread of the client's gets it.
+  mask_interrupts(SIG_BLOCK);
   auto parsed = parse_flags(argc, argv);
   if (auto* error = std::get_if<std::string>(&parsed)) {
     std::fprintf(stderr, "parley-chat: %s\n", error->c_str());

@@ -210,12 +210,6 @@ void client_session::on_key_answer(const std::string& user, const answer& a) {
     }
     key_failures_[user] =
       err ? *err : client_error{"internal", "the server answered key without a 32-byte key"};
-    seal_waiting();  // what waited for this key fails with the answer
-    // A user unknown now may sign in at any moment: the next message asks again.
-    if (err && err->code == "unknown_user")
-      key_failures_.erase(user);
-    open_waiting();
-    return;
   } else {
     std::string reported = keys_.changed(user) ? *keys_.changed(user) : std::string{};
     switch (keys_.learn(user, ok->key)) {
@@ -233,8 +227,11 @@ void client_session::on_key_answer(const std::string& user, const answer& a) {
         break;
     }
   }
-  seal_waiting();
+  seal_waiting();  // what waited for this key goes, or fails with the answer
   open_waiting();
+  // A user unknown now may sign in at any moment: the next message asks again.
+  if (auto f = key_failures_.find(user); f != key_failures_.end() && f->second.code == "unknown_user")
+    key_failures_.erase(f);
 }
 
 void client_session::need_group(const std::string& group) {

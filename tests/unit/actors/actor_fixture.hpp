@@ -69,7 +69,20 @@ protected:
   /// Sends a request, runs the system, and returns the reply (failing on an error).
   template <class T, class... Ts>
   T ask(const caf::actor& dest, Ts&&... xs) {
+    return ask_while_time_passes<T>(std::chrono::milliseconds{0}, 0, dest,
+                                    std::forward<Ts>(xs)...);
+  }
+
+  /// As ask, while fake time passes in `rounds` steps of `step` (a slow store's commits,
+  /// retries), running the system between them.
+  template <class T, class... Ts>
+  T ask_while_time_passes(std::chrono::milliseconds step, int rounds, const caf::actor& dest,
+                          Ts&&... xs) {
     auto handle = self->request(dest, caf::infinite, std::forward<Ts>(xs)...);
+    for (int i = 0; i < rounds; ++i) {
+      sched.run();
+      sched.advance_time(step);
+    }
     sched.run();
     T result{};
     if (!answered())

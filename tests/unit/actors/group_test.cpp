@@ -91,16 +91,9 @@ TEST_F(GroupActorTest, ASendInFlightWhenTheGroupCrashesIsAnsweredWithAnError) {
                  [](caf::error& err) { EXPECT_EQ(err, caf::sec::request_receiver_down); });
   // The resend reaches the restarted group (the store still slow); the members'
   // mailboxes hold the message once.
-  auto again = self->request(group_of("g-1"), caf::infinite, group_send_atom_v,
-                             message_from("alice", "m1"));
-  for (int i = 0; i < 3; ++i) {
-    sched.run();
-    sched.advance_time(std::chrono::milliseconds{100});
-  }
-  sched.run();
-  ASSERT_TRUE(answered());
-  again.receive([](int64_t ts) { EXPECT_GT(ts, 0); },
-                [this](caf::error& err) { ADD_FAILURE() << sys.render(err); });
+  EXPECT_GT(ask_while_time_passes<int64_t>(std::chrono::milliseconds{100}, 3, group_of("g-1"),
+                                           group_send_atom_v, message_from("alice", "m1")),
+            0);
   for (auto member : {"bob", "carol"})
     EXPECT_EQ(waiting_for(member).size(), 1u) << member;
 }

@@ -180,16 +180,9 @@ TEST_F(MailboxTest, ADeliverInFlightWhenTheMailboxCrashesIsAnsweredWithAnError) 
   handle.receive([](int64_t) { ADD_FAILURE() << "acked by a mailbox that died"; },
                  [](caf::error& err) { EXPECT_EQ(err, caf::sec::request_receiver_down); });
   // The resend reaches the restarted mailbox, and the store (still slow) commits it.
-  auto again = self->request(mailbox_of("bob"), caf::infinite, deliver_atom_v,
-                             message_from("alice", "m1"));
-  for (int i = 0; i < 3; ++i) {
-    sched.run();
-    sched.advance_time(std::chrono::milliseconds{100});
-  }
-  sched.run();
-  ASSERT_TRUE(answered());
-  again.receive([](int64_t ts) { EXPECT_GT(ts, 0); },
-                [this](caf::error& err) { ADD_FAILURE() << sys.render(err); });
+  EXPECT_GT(ask_while_time_passes<int64_t>(std::chrono::milliseconds{100}, 3, mailbox_of("bob"),
+                                           deliver_atom_v, message_from("alice", "m1")),
+            0);
 }
 
 TEST_F(MailboxTest, IdleMailboxStopsAndComesBackOnDemand) {
