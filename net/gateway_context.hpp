@@ -12,6 +12,7 @@
 #include "actors/node_metrics.hpp"
 #include "actors/session.hpp"
 #include "net/auth.hpp"
+#include "net/idle_watch.hpp"
 
 namespace parley {
 
@@ -22,6 +23,8 @@ struct gateway_context {
   session_settings session;
   /// Client URLs of the live nodes, for `welcome`.
   std::function<std::vector<std::string>()> client_urls;
+  /// Closes WebSocket clients that went silent; none when null.
+  idle_watch* idle = nullptr;
 };
 
 } // namespace parley

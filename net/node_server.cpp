@@ -91,6 +91,8 @@ int run_node(const node_settings& settings, const std::string& secret) {
                                 urls.push_back("ws://" + m.info.client + "/v1/ws");
                             return urls;
                           }};
+  idle_watch idle{io, settings.client_idle_timeout};
+  gateway.idle = &idle;
   client_port client_handler{gateway};
   admin_port admin_handler{sys, registry, settings.fault_injection, cluster,
                            [&serving] { return serving.load(); }};
@@ -177,6 +179,7 @@ int run_node(const node_settings& settings, const std::string& secret) {
   metrics.cluster_nodes.set(static_cast<int64_t>(cluster.current()->up_count()));
   client_listener->start();
   admin_listener->start();
+  idle.start();
 
   std::promise<int> stop_signal;
   auto stopped = stop_signal.get_future();

@@ -55,6 +55,9 @@ void ws_connection::start(const std::string& handshake, const std::string& lefto
   boost::system::error_code ec;
   socket_.non_blocking(true, ec);
   socket_.set_option(boost::asio::socket_base::keep_alive(true), ec);
+  heard_ms_ = now_ms();
+  if (ctx_.idle)
+    ctx_.idle->watch(weak_from_this());
   nonce_ = authority::make_nonce();
   std::string challenge = "{\"op\":\"challenge\",\"nonce\":";
   json::append_string(challenge, nonce_);
@@ -97,6 +100,8 @@ void ws_connection::read_available() {
       finish();
       return;
     }
+    heard_ms_ = now_ms();
+    silence_pinged_ = false;
     reader_.feed(buf.data(), n);
     if (!reader_.drain([this](auto ev) { return dispatch(ev); }))
       return;
@@ -122,12 +127,10 @@ bool ws_connection::dispatch(ws::reader::event ev) {
       return false;
     case event::ping:
       enqueue(ws::opcode::pong, reader_.payload());
-      if (auto now = now_ms(); phase_ == phase::open && now - alive_told_ms_ >= 1000) {
-        alive_told_ms_ = now;
-        caf::anon_send(session_, client_alive{});
-      }
+      tell_alive();
       return true;
     case event::pong:
+      tell_alive();
       return true;
     case event::close:
       enqueue_close(ws::status::normal);
@@ -141,6 +144,15 @@ bool ws_connection::dispatch(ws::reader::event ev) {
       return true;
   }
   return true;
+}
+
+// A ping or pong is a frame of the user's too (last_seen), but a flood of them must cost
+// pongs, not actor messages.
+void ws_connection::tell_alive() {
+  if (auto now = now_ms(); phase_ == phase::open && now - alive_told_ms_ >= 1000) {
+    alive_told_ms_ = now;
+    caf::anon_send(session_, client_alive{});
+  }
 }
 
 void ws_connection::on_text(std::string& text) {
@@ -357,6 +369,37 @@ void ws_connection::finish() {
     if (!writing_ && !flush_posted_)
       close_socket_locked();
   }
+}
+
+bool ws_connection::check_idle(int64_t now_ms, std::chrono::milliseconds timeout) {
+  if (phase_ == phase::closed)
+    return false;
+  auto silent = now_ms - heard_ms_;
+  if (silent >= timeout.count()) {
+    SPDLOG_LOGGER_DEBUG(logs::net(), "event=client_silent silent_ms={}", silent);
+    close_silent();
+    return false;
+  }
+  if (silent >= timeout.count() / 2 && !silence_pinged_) {
+    silence_pinged_ = true;
+    enqueue(ws::opcode::ping, {});
+  }
+  return true;
+}
+
+void ws_connection::close_silent() {
+  {
+    std::lock_guard<std::mutex> guard{out_mutex_};
+    if (!close_queued_ && !writing_ && !flush_posted_ && out_pending_.empty()
+        && !socket_closed_) {
+      std::string frame;
+      ws::append_close(frame, ws::status::going_away);
+      send_now(frame);
+    }
+    close_queued_ = true;
+    close_socket_locked();
+  }
+  finish();
 }
 
 // Under out_mutex_: enqueue() may be writing to the descriptor from an actor thread, and

@@ -23,12 +23,15 @@
 
 #include "actors/client_link.hpp"
 #include "net/gateway_context.hpp"
+#include "net/idle_watch.hpp"
 #include "net/json_codec.hpp"
 #include "net/ws_frame.hpp"
 
 namespace parley {
 
-class ws_connection : public client_link, public std::enable_shared_from_this<ws_connection> {
+class ws_connection : public client_link,
+                      public idle_watched,
+                      public std::enable_shared_from_this<ws_connection> {
 public:
   using tcp = boost::asio::ip::tcp;
 
@@ -44,6 +47,8 @@ public:
   void cork() override;
   std::vector<int64_t> uncork() override;
 
+  bool check_idle(int64_t now_ms, std::chrono::milliseconds timeout) override;
+
 private:
   enum class phase { awaiting_hello, open, closed };
 
@@ -51,6 +56,7 @@ private:
   void read_available();
   bool dispatch(ws::reader::event ev);
   void on_text(std::string& text);
+  void tell_alive();
   void on_hello(json::hello_frame& hello);
   void reject_login(const char* why);
 
@@ -66,6 +72,9 @@ private:
   void on_written(boost::system::error_code ec);
   void finish();
   void close_socket_locked();
+  /// Closes a client that stopped answering: the close frame goes only if the kernel
+  /// takes it now, since a frozen client's full window would hold it for good.
+  void close_silent();
 
   tcp::socket socket_;
   gateway_context& ctx_;
@@ -85,9 +94,12 @@ private:
   bool close_queued_ = false;
   bool corked_ = false;
   bool socket_closed_ = false;
-  // When a WebSocket ping last told the session the client is alive: at most once a
-  // second, so that a ping flood costs pongs, not actor messages.
+  // When a WebSocket ping or pong last told the session the client is alive.
   int64_t alive_told_ms_ = 0;
+  // When bytes last came from the client, and whether the silence since was pinged
+  // (Asio thread only).
+  int64_t heard_ms_ = 0;
+  bool silence_pinged_ = false;
 };
 
 } // namespace parley

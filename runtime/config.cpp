@@ -151,7 +151,8 @@ const char* node_usage() {
   return "usage: parley-node --id=ID --data=DIR [--client=HOST:PORT] [--admin=HOST:PORT]\n"
          "                   [--cluster=HOST:PORT] [--join=HOST:PORT,...] [--replicas=N]\n"
          "                   [--sync=normal|full] [--secret-file=FILE] [--tls-dir=DIR]\n"
-         "                   [--push-webhook=URL] [--enable-fault-injection]\n";
+         "                   [--push-webhook=URL] [--enable-fault-injection]\n"
+         "                   [--client-idle-timeout=SECONDS]\n";
 }
 
 flag_result parse_node_flags(const std::vector<std::string>& args) {
@@ -240,6 +241,12 @@ flag_result parse_node_flags(const std::vector<std::string>& args) {
         return fail("--push-webhook must be an http:// or https:// URL with a host, got '"
                     + value + "'");
       s.push_webhook = std::move(*url);
+    } else if (name == "client-idle-timeout") {
+      uint16_t seconds = 0;
+      if (!parse_port(value, seconds) || seconds < 1 || seconds > 3600)
+        return fail("--client-idle-timeout must be a number of seconds from 1 to 3600, got '"
+                    + value + "'");
+      s.client_idle_timeout = std::chrono::seconds{seconds};
     } else {
       return fail("unknown flag --" + name);
     }

@@ -3,6 +3,7 @@
 // Node configuration: the flags of PROTOCOL.md section 1, parsed once at start into plain
 // structs. Each subsystem receives only its own struct.
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -62,6 +63,8 @@ struct node_settings {
   std::optional<std::filesystem::path> secret_file;
   std::optional<http_url> push_webhook;
   bool fault_injection = false;
+  /// A WebSocket client silent this long is closed (pinged at half of it).
+  std::chrono::seconds client_idle_timeout{60};
 };
 
 struct flag_result {

@@ -96,6 +96,13 @@ ws_test_client::got ws_test_client::read_frame(std::chrono::milliseconds timeout
       case ws::reader::event::error:
         closed_ = true;
         return got::closed;
+      case ws::reader::event::ping: {
+        // As browsers and client libraries do: a client that reads answers pings.
+        std::string pong;
+        ws::append_frame(pong, ws::opcode::pong, reader_.payload(), mask_seed_++);
+        send_raw(pong);
+        break;
+      }
       default:
         break;
     }

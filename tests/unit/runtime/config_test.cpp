@@ -19,13 +19,14 @@ TEST(ConfigTest, RequiredFlagsAndDefaults) {
   EXPECT_EQ(r.settings->cluster.replicas, 2u);
   EXPECT_EQ(r.settings->store.sync, sync_mode::normal);
   EXPECT_FALSE(r.settings->fault_injection);
+  EXPECT_EQ(r.settings->client_idle_timeout, std::chrono::seconds{60});
 }
 
 TEST(ConfigTest, ParsesEveryFlag) {
   auto r = parse({"--id=n2", "--data=d", "--client=0.0.0.0:0", "--admin=127.0.0.1:1",
                   "--cluster=127.0.0.1:2", "--join=127.0.0.1:3,127.0.0.2:4", "--replicas=3",
                   "--sync=full", "--push-webhook=http://127.0.0.1:9/push",
-                  "--enable-fault-injection"});
+                  "--enable-fault-injection", "--client-idle-timeout=5"});
   ASSERT_TRUE(r.settings) << r.error;
   EXPECT_EQ(r.settings->client.port, 0);
   ASSERT_EQ(r.settings->cluster.seeds.size(), 2u);
@@ -35,6 +36,7 @@ TEST(ConfigTest, ParsesEveryFlag) {
   ASSERT_TRUE(r.settings->push_webhook);
   EXPECT_EQ(r.settings->push_webhook->to_string(), "http://127.0.0.1:9/push");
   EXPECT_TRUE(r.settings->fault_injection);
+  EXPECT_EQ(r.settings->client_idle_timeout, std::chrono::seconds{5});
 }
 
 TEST(ConfigTest, RejectsBadFlagsWithOneLine) {
@@ -52,6 +54,9 @@ TEST(ConfigTest, RejectsBadFlagsWithOneLine) {
          {"--id=n1", "--data=d", "--push-webhook=ftp://x"},
          {"--id=n1", "--data=d", "--push-webhook=http://"},
          {"--id=n1", "--data=d", "--push-webhook=http://h:0/"},
+         {"--id=n1", "--data=d", "--client-idle-timeout=0"},
+         {"--id=n1", "--data=d", "--client-idle-timeout=3601"},
+         {"--id=n1", "--data=d", "--client-idle-timeout=1m"},
          {"--id=n1", "--data=d", "--bogus=1"},
          {"--id=n1", "--data=d", "stray"},
        }) {

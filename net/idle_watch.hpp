@@ -1,0 +1,53 @@
+#pragma once
+
+// Notices client connections that went silent: a client frozen (SIGSTOP, a hung app) or
+// cut off without a FIN keeps its TCP connection up, and its user would stay `online`
+// for good. The kernel answers TCP keepalives for a frozen process, so only a
+// WebSocket ping tells: a connection silent for half the timeout is pinged, and one
+// still silent at the timeout is closed, which ends its session.
+//
+// One sweep per node instead of a timer per connection: a waiting timer costs more
+// bytes than an idle connection can spare (docs/benchmarks.md, idle memory).
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+namespace parley {
+
+/// A connection the watch sweeps; called on the Asio thread only.
+class idle_watched {
+public:
+  virtual ~idle_watched() = default;
+  /// The sweep at `now_ms`: the connection pings or closes itself if it has been silent
+  /// for half of `timeout` or all of it. False once it is done (the watch drops it).
+  virtual bool check_idle(int64_t now_ms, std::chrono::milliseconds timeout) = 0;
+};
+
+class idle_watch {
+public:
+  /// `timeout`: how long a client may stay silent before its connection is closed.
+  idle_watch(boost::asio::io_context& io, std::chrono::milliseconds timeout);
+
+  std::chrono::milliseconds timeout() const { return timeout_; }
+
+  /// Asio thread only, like the sweep.
+  void watch(std::weak_ptr<idle_watched> connection);
+
+  /// Starts sweeping; the sweeps stop with the io_context.
+  void start();
+
+private:
+  void arm();
+  void sweep();
+
+  std::chrono::milliseconds timeout_;
+  boost::asio::steady_timer timer_;
+  std::deque<std::weak_ptr<idle_watched>> watched_;
+};
+
+} // namespace parley
