@@ -47,6 +47,28 @@ caf::result<media_info> put(media_self self, std::string& content_type, std::str
   return later;
 }
 
+// The nodes that may hold `id` other than this one: its owners first, then any other
+// live node, which may still hold it from before a change of the cluster that handoff
+// has not caught up with. `owner_here` tells whether this node is an owner.
+std::vector<std::string> holders_to_ask(media_self self, const std::string& id,
+                                        bool& owner_here) {
+  auto snap = snapshot_of(self->state.cluster);
+  auto owners = snap->owners(id);
+  owner_here = false;
+  std::vector<std::string> candidates;
+  for (const auto& n : owners) {
+    if (snap->is_local(n))
+      owner_here = true;
+    else
+      candidates.push_back(n);
+  }
+  for (const auto& m : snap->members())
+    if (m.up && !snap->is_local(m.info.id)
+        && std::find(owners.begin(), owners.end(), m.info.id) == owners.end())
+      candidates.push_back(m.info.id);
+  return candidates;
+}
+
 caf::result<media_piece> get(media_self self, const std::string& id) {
   auto& st = self->state;
   if (!is_media_id(id))
@@ -56,22 +78,8 @@ caf::result<media_piece> get(media_self self, const std::string& id) {
     st.metrics->media_downloads.inc();
     return whole;
   }
-  auto snap = snapshot_of(st.cluster);
-  auto owners = snap->owners(id);
   bool owner_here = false;
-  std::vector<std::string> candidates;
-  for (const auto& n : owners) {
-    if (snap->is_local(n))
-      owner_here = true;
-    else
-      candidates.push_back(n);
-  }
-  // Owners first; then any other live node, which may still hold it from before a
-  // change of the cluster that handoff has not caught up with.
-  for (const auto& m : snap->members())
-    if (m.up && !snap->is_local(m.info.id)
-        && std::find(owners.begin(), owners.end(), m.info.id) == owners.end())
-      candidates.push_back(m.info.id);
+  auto candidates = holders_to_ask(self, id, owner_here);
   auto promise = answer_even_if_stopped(self->make_response_promise<media_piece>());
   fetch_object(self, std::move(candidates), id,
                [self, promise, owner_here](caf::expected<media_piece> whole) {
@@ -84,6 +92,30 @@ caf::result<media_piece> get(media_self self, const std::string& id) {
                  self->state.metrics->media_downloads.inc();
                  promise.deliver(std::move(*whole));
                });
+  return promise.later();
+}
+
+// What a HEAD answers: the object's type and size, read from its file here or asked of
+// a node holding it, without moving its bytes. Not a download.
+caf::result<media_info> stat(media_self self, const std::string& id) {
+  auto& st = self->state;
+  if (!is_media_id(id))
+    return caf::make_error(errc::bad_request, "not a media id");
+  if (st.store->contains(id)) {
+    auto meta = st.store->stat(id);
+    if (!meta)
+      return std::move(meta.error());
+    return info_of(id, *meta);
+  }
+  bool owner_here = false;
+  auto candidates = holders_to_ask(self, id, owner_here);
+  auto promise = answer_even_if_stopped(self->make_response_promise<media_info>());
+  fetch_info(self, std::move(candidates), id, [promise](caf::expected<media_piece> head) mutable {
+    if (head)
+      promise.deliver(std::move(head->info));
+    else
+      promise.deliver(std::move(head.error()));
+  });
   return promise.later();
 }
 
@@ -146,6 +178,7 @@ caf::behavior media(caf::stateful_actor<media_state>* self, media_settings setti
       return put(self, content_type, bytes);
     },
     [self](media_get_atom, const std::string& id) { return get(self, id); },
+    [self](media_stat_atom, const std::string& id) { return stat(self, id); },
     [self](media_read_atom, const std::string& id, int64_t offset, int64_t max_len) {
       return read_here(self, id, offset, std::min(max_len, media_chunk_bytes));
     },

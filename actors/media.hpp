@@ -22,6 +22,7 @@
 // Messages:
 //   (media_put_atom, content_type, bytes)   -> media_info     local: an upload
 //   (media_get_atom, id)                    -> media_piece    local: a download, whole
+//   (media_stat_atom, id)                   -> media_info     local: a HEAD, no bytes
 //   (media_read_atom, id, offset, max_len)  -> media_piece    a slice of a stored object
 //   (media_has_atom, id)                    -> bool
 //   (media_chunk_atom, media_chunk)         -> bool           true once committed here

@@ -79,6 +79,11 @@ void push_object(media_self self, const std::string& node, const media_info& inf
 void fetch_object(media_self self, std::vector<std::string> nodes, const std::string& id,
                   fetched_fn done);
 
+/// Reads only the type and size of `id` (a piece without bytes) from the first of
+/// `nodes` that has it; fails as fetch_object does.
+void fetch_info(media_self self, std::vector<std::string> nodes, const std::string& id,
+                fetched_fn done);
+
 /// Takes a slice from another node; true once the object is committed here.
 caf::result<bool> accept_chunk(media_self self, media_chunk& chunk);
 

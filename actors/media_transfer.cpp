@@ -66,6 +66,7 @@ struct incoming {
   media_info info;
   std::string bytes;
   bool not_found = false;  // some node answered that it does not have it
+  bool info_only = false;  // a HEAD: the first answer's info is all that is wanted
   fetched_fn done;
 };
 
@@ -73,9 +74,15 @@ void fetch_from_next(media_self self, std::shared_ptr<incoming> in);
 
 void read_slice(media_self self, std::shared_ptr<incoming> in, caf::actor source,
                 int64_t offset) {
-  self->request(source, remote_request, media_read_atom_v, in->id, offset, media_chunk_bytes)
+  auto slice = in->info_only ? int64_t{0} : media_chunk_bytes;
+  self->request(source, remote_request, media_read_atom_v, in->id, offset, slice)
     .then(
       [self, in, source, offset](media_piece& piece) {
+        if (in->info_only) {
+          piece.info.media = in->id;
+          in->done(media_piece{std::move(piece.info), 0, {}});
+          return;
+        }
         if (offset == 0) {
           in->info = piece.info;
           in->bytes.clear();
@@ -214,13 +221,28 @@ void push_object(media_self self, const std::string& node, const media_info& inf
   send_slice(self, std::move(out), 0);
 }
 
-void fetch_object(media_self self, std::vector<std::string> nodes, const std::string& id,
-                  fetched_fn done) {
+namespace {
+
+void fetch(media_self self, std::vector<std::string> nodes, const std::string& id,
+           bool info_only, fetched_fn done) {
   auto in = std::make_shared<incoming>();
   in->nodes = std::move(nodes);
   in->id = id;
+  in->info_only = info_only;
   in->done = std::move(done);
   fetch_from_next(self, std::move(in));
+}
+
+} // namespace
+
+void fetch_object(media_self self, std::vector<std::string> nodes, const std::string& id,
+                  fetched_fn done) {
+  fetch(self, std::move(nodes), id, false, std::move(done));
+}
+
+void fetch_info(media_self self, std::vector<std::string> nodes, const std::string& id,
+                fetched_fn done) {
+  fetch(self, std::move(nodes), id, true, std::move(done));
 }
 
 caf::result<bool> accept_chunk(media_self self, media_chunk& chunk) {

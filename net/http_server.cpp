@@ -1,5 +1,8 @@
 #include "net/http_server.hpp"
 
+#include <cstdlib>
+#include <optional>
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 
@@ -114,6 +117,11 @@ void http_connection::respond(http_response res) {
     res.version(self->version_);
     bool keep_alive = self->keep_alive_ && res.keep_alive();
     res.keep_alive(keep_alive);
+    // A HEAD answer may declare the length of a body it does not hold (media).
+    std::optional<uint64_t> declared;
+    if (self->head_ && res.body().empty())
+      if (auto length = res.find(http::field::content_length); length != res.end())
+        declared = std::strtoull(std::string{length->value()}.c_str(), nullptr, 10);
     res.prepare_payload();
     auto write = [&self, keep_alive](auto shared) {
       http::async_write(self->stream_, *shared,
@@ -123,7 +131,7 @@ void http_connection::respond(http_response res) {
     };
     if (self->head_) {
       // The answer GET would give, headers only (Content-Length included).
-      auto size = res.body().size();
+      auto size = declared.value_or(res.body().size());
       auto headers = std::make_shared<http::response<http::empty_body>>(std::move(res.base()));
       headers->content_length(size);
       write(std::move(headers));

@@ -126,14 +126,28 @@ void get_media(gateway_context& ctx, const std::shared_ptr<http_connection>& con
   if (!media)
     return;
   ctx.sys.spawn([conn, req = std::move(req), media, id](caf::event_based_actor* self) {
+    auto failed = [self, conn, req](caf::error& err) {
+      if (code_of(err) == errc::not_found)
+        fail(conn, req, errc::not_found, "no such media object");
+      else
+        fail(self->system(), conn, req, err);
+    };
+    if (req.method() == http::verb::head) {
+      // The headers GET would give, without reading (or fetching) the bytes.
+      self->request(media, local_request, media_stat_atom_v, id)
+        .then(
+          [conn, req](media_info& info) {
+            auto size = info.size;
+            auto res = bytes_response(req, media_piece{std::move(info), 0, {}});
+            res.content_length(static_cast<uint64_t>(size));
+            conn->respond(std::move(res));
+          },
+          failed);
+      return;
+    }
     self->request(media, local_request, media_get_atom_v, id)
       .then([conn, req](media_piece& piece) { conn->respond(bytes_response(req, std::move(piece))); },
-            [self, conn, req](caf::error& err) {
-              if (code_of(err) == errc::not_found)
-                fail(conn, req, errc::not_found, "no such media object");
-              else
-                fail(self->system(), conn, req, err);
-            });
+            failed);
   });
 }
 

@@ -91,6 +91,27 @@ TEST_F(MediaClusterTest, SixteenMiBCrossesNodesInSlices) {
   EXPECT_TRUE(got.body == bytes);
 }
 
+// A HEAD at a node that does not hold the object asks an owner for its type and size:
+// the 3 MiB stay where they are, and nobody counts a download.
+TEST_F(MediaClusterTest, HeadAtANodeWithoutTheObjectMovesNoBytes) {
+  auto bytes = bytes_owned_by({"n2", "n3"}, 3 << 20);
+  auto id = media_id_of(bytes);
+  ASSERT_EQ(media_put(nodes[1]->client_port(), bytes, "image/gif", token).status, 201);
+  auto head = http_call(nodes[0]->client_port(), "HEAD", "/v1/media/" + id, {}, token);
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.content_type, "image/gif");
+  EXPECT_EQ(head.content_length, std::to_string(3 << 20));
+  EXPECT_TRUE(head.body.empty());
+  for (int i = 0; i < node_count; ++i) {
+    auto metrics = http_call(nodes[i]->admin_port(), "GET", "/metrics").body;
+    EXPECT_NE(metrics.find("\nparley_media_downloads_total 0\n"), std::string::npos)
+      << "n" << i + 1;
+  }
+  auto missing = http_call(nodes[0]->client_port(), "HEAD", "/v1/media/" + std::string(64, 'b'),
+                           {}, token);
+  EXPECT_EQ(missing.status, 404);
+}
+
 TEST_F(MediaClusterTest, StillServedAfterASigkillOfOneOwner) {
   auto bytes = bytes_owned_by({"n1", "n2"}, 1 << 20);
   auto id = media_id_of(bytes);

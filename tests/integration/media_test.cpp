@@ -233,6 +233,10 @@ TEST_F(MediaTest, MetricsCountUploadsDownloadsAndStoredBytes) {
   auto bytes = media_bytes(1234, 7);
   ASSERT_EQ(media_put(node->client_port(), bytes, "image/png", token).status, 201);
   ASSERT_EQ(media_get(node->client_port(), "/v1/media/" + media_id_of(bytes), token).status, 200);
+  // A HEAD moves no bytes: not a download.
+  ASSERT_EQ(http_call(node->client_port(), "HEAD", "/v1/media/" + media_id_of(bytes), {}, token)
+              .status,
+            200);
   auto metrics = http_call(node->admin_port(), "GET", "/metrics").body;
   EXPECT_NE(metrics.find("\nparley_media_uploads_total 1\n"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("\nparley_media_downloads_total 1\n"), std::string::npos);
