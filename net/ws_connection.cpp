@@ -58,14 +58,14 @@ void ws_connection::start(const std::string& handshake, const std::string& lefto
   heard_ms_ = now_ms();
   if (ctx_.idle)
     ctx_.idle->watch(weak_from_this());
-  nonce_ = authority::make_nonce();
+  login_ = std::make_unique<awaiting_login>(
+    awaiting_login{authority::make_nonce(), boost::asio::steady_timer{socket_.get_executor()}});
   std::string challenge = "{\"op\":\"challenge\",\"nonce\":";
-  json::append_string(challenge, nonce_);
+  json::append_string(challenge, login_->nonce);
   challenge += '}';
   enqueue(ws::opcode::text, challenge);
-  hello_deadline_ = std::make_unique<boost::asio::steady_timer>(socket_.get_executor());
-  hello_deadline_->expires_after(hello_timeout);
-  hello_deadline_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
+  login_->deadline.expires_after(hello_timeout);
+  login_->deadline.async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (!ec && self->phase_ == phase::awaiting_hello)
       self->reject_login("no hello in time");
   });
@@ -196,12 +196,12 @@ void ws_connection::on_hello(json::hello_frame& hello) {
   }
   // Without a token the signature is the proof; beside one, a signature given must hold.
   bool signed_hello = hello.token.empty() || !hello.key.empty() || !hello.sig.empty();
-  if (signed_hello && !authority::verify_signature(hello.user, nonce_, hello.key, hello.sig)) {
+  if (signed_hello
+      && !authority::verify_signature(hello.user, login_->nonce, hello.key, hello.sig)) {
     reject_login("bad signature");
     return;
   }
-  std::string{}.swap(nonce_);  // a nonce serves one hello
-  hello_deadline_.reset();
+  login_.reset();  // a nonce serves one hello
   phase_ = phase::open;
   session_args args;
   args.user = hello.user;
@@ -239,9 +239,9 @@ bool ws_connection::enqueue(ws::opcode op, std::string_view payload, int64_t rec
   std::lock_guard<std::mutex> guard{out_mutex_};
   if (close_queued_)
     return false;
-  if (!corked_ && !flush_posted_ && !writing_ && out_pending_.empty() && !socket_closed_) {
-    // Nothing queued: write from this thread at once. Waking the Asio thread for every
-    // frame cost more than the write itself on this VM (docs/benchmarks.md).
+  if (!corked_ && !flush_posted_ && !in_flight_ && out_pending_.empty() && !socket_closed_) {
+    // Nothing queued: write from this thread at once. A flush on the io_context for
+    // every frame cost more than the write itself on this VM (docs/benchmarks.md).
     thread_local std::string frame;
     frame.clear();
     ws::append_frame(frame, op, payload);
@@ -255,7 +255,7 @@ bool ws_connection::enqueue(ws::opcode op, std::string_view payload, int64_t rec
   }
   if (receipt_seq != 0)
     receipts_pending_.push_back(receipt_seq);
-  if (!corked_ && !flush_posted_ && !writing_) {
+  if (!corked_ && !flush_posted_ && !in_flight_) {
     post_flush_locked();
   }
   return false;
@@ -281,7 +281,7 @@ std::vector<int64_t> ws_connection::uncork() {
   std::vector<int64_t> written;
   std::lock_guard<std::mutex> guard{out_mutex_};
   corked_ = false;
-  if (flush_posted_ || writing_ || out_pending_.empty())
+  if (flush_posted_ || in_flight_ || out_pending_.empty())
     return written;  // the Asio thread writes them (a close or a slow socket came first)
   if (!socket_closed_) {
     auto n = send_now(out_pending_);
@@ -302,22 +302,24 @@ void ws_connection::enqueue_close(uint16_t code) {
     return;
   close_queued_ = true;
   ws::append_close(out_pending_, code);
-  if (!flush_posted_ && !writing_) {
+  if (!flush_posted_ && !in_flight_) {
     post_flush_locked();
   }
 }
 
 void ws_connection::flush() {
+  const std::string* bytes = nullptr;  // stays put until on_written
   {
     std::lock_guard<std::mutex> guard{out_mutex_};
     flush_posted_ = false;
-    if (writing_ || out_pending_.empty())
+    if (in_flight_ || out_pending_.empty())
       return;
-    out_writing_.swap(out_pending_);
-    receipts_writing_.swap(receipts_pending_);
-    writing_ = true;
+    in_flight_ = std::make_unique<write_in_flight>();
+    in_flight_->bytes.swap(out_pending_);
+    in_flight_->receipts.swap(receipts_pending_);
+    bytes = &in_flight_->bytes;
   }
-  boost::asio::async_write(socket_, boost::asio::buffer(out_writing_),
+  boost::asio::async_write(socket_, boost::asio::buffer(*bytes),
                            [self = shared_from_this()](boost::system::error_code ec, size_t) {
                              self->on_written(ec);
                            });
@@ -329,12 +331,9 @@ void ws_connection::on_written(boost::system::error_code ec) {
   std::vector<int64_t> written_receipts;
   {
     std::lock_guard<std::mutex> guard{out_mutex_};
-    writing_ = false;
-    std::string{}.swap(out_writing_);  // idle connections keep no write buffer
+    auto written = std::move(in_flight_);
     if (!ec)
-      written_receipts.swap(receipts_writing_);
-    else
-      receipts_writing_.clear();
+      written_receipts.swap(written->receipts);
     more = !ec && !out_pending_.empty();
     done = ec || (close_queued_ && out_pending_.empty());
   }
@@ -357,16 +356,16 @@ void ws_connection::finish() {
   if (phase_ == phase::closed)
     return;
   phase_ = phase::closed;
-  hello_deadline_.reset();
+  login_.reset();
   if (session_) {
     caf::anon_send(session_, closed_atom_v);
     session_ = nullptr;
   }
   // Unless a close frame is on its way out, nothing more will be written: close now.
   std::lock_guard<std::mutex> guard{out_mutex_};
-  if (!close_queued_ || (!writing_ && !flush_posted_ && out_pending_.empty())) {
+  if (!close_queued_ || (!in_flight_ && !flush_posted_ && out_pending_.empty())) {
     close_queued_ = true;
-    if (!writing_ && !flush_posted_)
+    if (!in_flight_ && !flush_posted_)
       close_socket_locked();
   }
 }
@@ -390,7 +389,7 @@ bool ws_connection::check_idle(int64_t now_ms, std::chrono::milliseconds timeout
 void ws_connection::close_silent() {
   {
     std::lock_guard<std::mutex> guard{out_mutex_};
-    if (!close_queued_ && !writing_ && !flush_posted_ && out_pending_.empty()
+    if (!close_queued_ && !in_flight_ && !flush_posted_ && out_pending_.empty()
         && !socket_closed_) {
       std::string frame;
       ws::append_close(frame, ws::status::going_away);

@@ -9,7 +9,8 @@
 // Reads wait for readability and then read into a per-thread scratch buffer, so an idle
 // connection holds no read buffer. A frame sent while nothing is queued is written at
 // once by the sending thread; frames that find others queued are framed into one pending
-// buffer and leave in a single write per flush on the Asio thread. While corked (the
+// buffer and leave in a single write per flush on the io_context (which the CAF worker
+// runs between actors' turns: "the Asio thread" below). While corked (the
 // session has more messages waiting), frames gather in the pending buffer and uncork()
 // writes them from the sending thread in one send().
 
@@ -80,17 +81,26 @@ private:
   gateway_context& ctx_;
   ws::reader reader_;
   phase phase_ = phase::awaiting_hello;
-  std::string nonce_;
-  std::unique_ptr<boost::asio::steady_timer> hello_deadline_;
+  // Until login: the challenge's nonce and the hello's deadline (an idle connection
+  // holds neither).
+  struct awaiting_login {
+    std::string nonce;
+    boost::asio::steady_timer deadline;
+  };
+  std::unique_ptr<awaiting_login> login_;
   caf::actor session_;
 
   std::mutex out_mutex_;  // guards the fields below: send() comes from actor threads
   std::string out_pending_;
-  std::string out_writing_;
   std::vector<int64_t> receipts_pending_;  // receipts framed into out_pending_
-  std::vector<int64_t> receipts_writing_;  // receipts inside out_writing_
+  // The write the Asio thread has under way, with the receipts inside it (none: no
+  // write; an idle connection holds no write buffer).
+  struct write_in_flight {
+    std::string bytes;
+    std::vector<int64_t> receipts;
+  };
+  std::unique_ptr<write_in_flight> in_flight_;
   bool flush_posted_ = false;
-  bool writing_ = false;
   bool close_queued_ = false;
   bool corked_ = false;
   bool socket_closed_ = false;
