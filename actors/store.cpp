@@ -41,12 +41,6 @@ constexpr size_t touches_per_commit = 64;
 // the commit, reads each back to rewrite its checksum. A store that fell behind took up
 // to a thousand writes into one transaction and paid that; smaller ones never do.
 constexpr size_t max_ops_per_commit = 256;
-// Under steady writes the background checkpoint never catches up with the last commit,
-// and SQLite starts the WAL over only once one has: the WAL grew by tens of MB a second.
-// Past this many frames (about 34 MB) the store copies the little the background left
-// itself (two fsyncs included: 7 ms once measured at 5,000 msg/s), and the next commit
-// starts the WAL over.
-constexpr int wal_restart_frames = 32768;
 
 // Answered even if the store stops with the write buffered (runtime/answered_promise).
 using store_promise = answered_promise<caf::response_promise>;
@@ -152,6 +146,9 @@ struct store_state {
   std::deque<touch_op> touches;  // last_seen updates, committed a few at a time
   bool flush_queued = false;
   std::unique_ptr<checkpointer> checkpoints;
+  int wal_restart_frames = 0;
+  // The background passes completed when the WAL was first seen full (none: not full).
+  std::optional<uint64_t> wal_full_at_pass;
   node_metrics* metrics = nullptr;
   // Injected fault: until delay_until, every commit waits this long first (a slow disk).
   std::chrono::milliseconds delay{0};
@@ -256,6 +253,26 @@ void checkpoint_here(self_ptr self, const char* why) {
                        self->system().render(done.error()));
 }
 
+// After a commit: copies the rest of a full WAL once a background pass has ended since
+// it filled (store_settings::wal_restart_frames).
+void restart_wal_when_due(self_ptr self) {
+  auto& st = self->state;
+  auto frames = st.db->wal_frames();
+  if (frames < st.wal_restart_frames) {
+    st.wal_full_at_pass.reset();
+    return;
+  }
+  auto passes = st.checkpoints->completed();
+  if (!st.wal_full_at_pass) {
+    st.wal_full_at_pass = passes;
+    return;
+  }
+  if (passes > *st.wal_full_at_pass || frames >= 2 * st.wal_restart_frames) {
+    checkpoint_here(self, "wal_full");
+    st.wal_full_at_pass.reset();
+  }
+}
+
 // One transaction: the oldest buffered writes, and a few last_seen updates. Whatever
 // waits beyond them gets a flush of its own, queued behind the messages now waiting.
 void commit_next(self_ptr self) {
@@ -304,8 +321,7 @@ void commit_next(self_ptr self) {
     st.merged_owners.clear();
   }
   st.checkpoints->request();
-  if (st.db->wal_frames() >= wal_restart_frames)
-    checkpoint_here(self, "wal_full");
+  restart_wal_when_due(self);
 }
 
 // The flush message that queue_flush sent has come.
@@ -362,6 +378,7 @@ caf::behavior store(caf::stateful_actor<store_state>* self, store_settings setti
                     node_metrics* metrics) {
   auto& st = self->state;
   st.metrics = metrics;
+  st.wal_restart_frames = settings.wal_restart_frames;
   auto db = sqlite_db::open(settings.database, settings.sync);
   if (!db) {
     SPDLOG_LOGGER_ERROR(logs::store(), "event=open_failed file={} err={}",

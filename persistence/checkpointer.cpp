@@ -69,9 +69,11 @@ void checkpointer::run() {
       SPDLOG_LOGGER_WARN(logs::store(), "event=checkpoint_failed err={}", sqlite3_errstr(rc));
     else if (rc == SQLITE_OK && wal_frames < 0)
       read_schema();
+    lock.lock();
+    ++completed_;  // counted before the pause: the store waits for a fresh pass
+    lock.unlock();
     std::this_thread::sleep_for(pause_);
     lock.lock();
-    ++completed_;
   }
   lock.unlock();
   sqlite3_close(db);

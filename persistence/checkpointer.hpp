@@ -29,7 +29,7 @@ public:
   /// Asks for a checkpoint soon; cheap, never blocks on the checkpoint itself.
   void request();
 
-  /// Checkpoints completed so far.
+  /// Checkpoints completed so far (counted as each one ends, before the pause).
   uint64_t completed() const;
 
 private:

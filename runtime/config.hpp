@@ -43,6 +43,15 @@ enum class sync_mode { normal, full };
 struct store_settings {
   std::filesystem::path database;  // DATA/parley.db
   sync_mode sync = sync_mode::normal;
+  // Under steady writes the background checkpoint never catches up with the last
+  // commit, and SQLite starts the WAL over only once one has: the WAL grew by tens of
+  // MB a second. Past this many frames (about 134 MB, 7 s at 5,000 msg/s) the store
+  // copies what the background left itself, and the next commit starts the WAL over.
+  // That holds commits for 2-8 ms (its fsyncs mostly), so it comes rarely, and only
+  // right after a background pass ended, which leaves the least to copy (at once, it
+  // took up to 15 ms at 34 MB; docs/benchmarks.md). Past twice as many (the background
+  // is stuck), it does not wait.
+  int wal_restart_frames = 131072;
 };
 
 struct cluster_settings {

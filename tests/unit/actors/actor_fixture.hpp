@@ -58,6 +58,8 @@ protected:
     s.local = &local;
     s.push = std::move(push);
     s.store.database = dir / "parley.db";
+    if (wal_restart_frames > 0)
+      s.store.wal_restart_frames = wal_restart_frames;
     s.store_detached = false;
     s.mailbox = mailbox_settings{};
     auto node = start_node_tree(sys, s, &metrics);
@@ -146,6 +148,7 @@ protected:
   metrics_registry registry;
   node_metrics metrics;
   std::vector<caf::actor> spawned;
+  int wal_restart_frames = 0;  // the store's (store_settings); 0: its default
 };
 
 /// Stands in for a session: records what a mailbox or the directory pushes to it.
