@@ -24,6 +24,7 @@
 #include "net/client_port.hpp"
 #include "net/gateway_context.hpp"
 #include "net/webhook_client.hpp"
+#include "runtime/io_worker_scheduler.hpp"
 #include "runtime/logging.hpp"
 
 namespace parley {
@@ -37,6 +38,8 @@ class node_config : public caf::actor_system_config {
 public:
   explicit node_config(const cluster_settings& cluster) {
     parley::add_message_types(*this);
+    // The worker runs the sockets too (runtime/io_worker_scheduler.hpp).
+    load<io_worker_coordinator>();
     load<caf::io::middleman>();
     if (cluster.tls_dir) {
       // Mutual TLS on the cluster port: CAF's OpenSSL module asks every peer, on both
@@ -51,8 +54,8 @@ public:
     // one only through heartbeats; without them a partition waits for TCP timeouts.
     set("middleman.heartbeat-interval", caf::timespan{std::chrono::milliseconds{500}});
     set("middleman.connection-timeout", caf::timespan{std::chrono::seconds{5}});
-    // One worker: on this 2-core machine the store and the Asio thread take the rest, and
-    // every extra worker mostly adds wake-ups between threads (docs/benchmarks.md).
+    // One worker, which runs the sockets too: on this 2-core machine the store takes
+    // the rest, and every extra thread mostly adds wake-ups (docs/benchmarks.md).
     set("scheduler.max-threads", size_t{1});
     // Bounded, so that one busy actor cannot hold a scheduler thread for long.
     set("scheduler.max-throughput", size_t{64});
@@ -76,7 +79,7 @@ int run_node(const node_settings& settings, const std::string& secret) {
   node_metrics metrics{registry};
   authority auth{secret};
 
-  boost::asio::io_context io{1};
+  auto& io = io_of(sys);
   std::atomic<bool> serving{false};
   member_info self_info{settings.id, {}, {}, settings.cluster.listen.to_string(), {}, 0, 0};
   cluster_view cluster{cluster_snapshot::single(self_info, settings.cluster.replicas)};
@@ -188,7 +191,6 @@ int run_node(const node_settings& settings, const std::string& secret) {
     if (!ec)
       stop_signal.set_value(signo);
   });
-  std::thread io_thread{[&io] { io.run(); }};
 
   print_line("listening client=" + client_at.to_string());
   print_line("listening admin=" + admin_at.to_string());
@@ -227,10 +229,8 @@ int run_node(const node_settings& settings, const std::string& secret) {
     stop_tree();  // sessions close their sockets with 1001, the store commits its batch
   if (store_done.wait_for(stop_deadline) != std::future_status::ready)
     SPDLOG_LOGGER_WARN(logs::node(), "event=store_stop_slow");
-  // Let the close frames leave, then stop the sockets.
+  // Let the close frames leave; the sockets end with the process.
   std::this_thread::sleep_for(std::chrono::milliseconds{100});
-  io.stop();
-  io_thread.join();
   unregister_node_tree(sys);
   SPDLOG_LOGGER_INFO(logs::node(), "event=stopped code={}", code);
   // Everything acknowledged is committed and every client socket is closed. CAF's own

@@ -1,7 +1,8 @@
 #pragma once
 
 // A running node: the actor system with its supervision tree, the client and admin
-// listeners on a small Asio thread pool, and the orderly stop on SIGTERM / SIGINT.
+// listeners on the io_context its CAF worker runs (runtime/io_worker_scheduler), and the
+// orderly stop on SIGTERM / SIGINT.
 
 #include <string>
 

@@ -1,0 +1,126 @@
+#pragma once
+
+// A CAF scheduler whose one worker thread also runs the node's Asio io_context: socket
+// handlers and actors take turns on the same thread, so a frame read from a socket
+// reaches its session actor without waking another thread, and an idle worker sleeps in
+// epoll instead of on a condition variable.
+//
+//   dequeue: actor job waiting? -> run it (polling sockets at least every 100 us)
+//            none -> run one ready socket handler, or sleep in epoll until a socket is
+//            ready or another thread enqueues a job (which posts a wake-up)
+//
+// Load it with cfg.load<io_worker_coordinator>() and scheduler.max-threads 1; the
+// io_context is then io_of(system).
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/detail/double_ended_queue.hpp>
+#include <caf/policy/unprofiled.hpp>
+#include <caf/resumable.hpp>
+#include <caf/scheduler/coordinator.hpp>
+
+namespace parley {
+
+class io_worker_policy : public caf::policy::unprofiled {
+public:
+  using queue_type = caf::detail::double_ended_queue<caf::resumable>;
+
+  struct coordinator_data {
+    explicit coordinator_data(caf::scheduler::abstract_coordinator*)
+      : io(std::make_shared<boost::asio::io_context>(1)), keep_running(io->get_executor()) {}
+
+    std::shared_ptr<boost::asio::io_context> io;
+    // The worker sleeps in io.run_one(), which must not return for lack of work.
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> keep_running;
+  };
+
+  struct worker_data {
+    explicit worker_data(caf::scheduler::abstract_coordinator* parent);
+    worker_data(const worker_data& other) : io(other.io) {}
+
+    queue_type queue;
+    std::shared_ptr<boost::asio::io_context> io;
+    std::atomic<bool> sleeping{false};
+    std::chrono::steady_clock::time_point last_poll{};
+  };
+
+  template <class Coordinator>
+  void central_enqueue(Coordinator* self, caf::resumable* job) {
+    self->worker_by_id(0)->external_enqueue(job);
+  }
+
+  template <class Worker>
+  void external_enqueue(Worker* self, caf::resumable* job) {
+    auto& data = d(self);
+    data.queue.append(job);
+    if (data.sleeping.exchange(false))
+      boost::asio::post(*data.io, [] {});
+  }
+
+  template <class Worker>
+  void internal_enqueue(Worker* self, caf::resumable* job) {
+    d(self).queue.prepend(job);
+  }
+
+  template <class Worker>
+  void resume_job_later(Worker* self, caf::resumable* job) {
+    d(self).queue.append(job);
+  }
+
+  template <class Worker>
+  caf::resumable* dequeue(Worker* self) {
+    auto& data = d(self);
+    for (;;) {
+      if (auto* job = data.queue.take_head()) {
+        // Busy actors must not starve the sockets.
+        auto now = std::chrono::steady_clock::now();
+        if (now - data.last_poll >= poll_interval) {
+          data.last_poll = now;
+          data.io->poll();
+        }
+        return job;
+      }
+      // run_one() runs a ready socket handler if there is one, else sleeps in epoll.
+      data.last_poll = std::chrono::steady_clock::now();
+      data.sleeping.store(true);
+      if (auto* job = data.queue.take_head()) {
+        data.sleeping.store(false);
+        return job;
+      }
+      data.io->run_one();
+      data.sleeping.store(false);
+    }
+  }
+
+  template <class Worker, class UnaryFunction>
+  void foreach_resumable(Worker* self, UnaryFunction f) {
+    for (auto* job = d(self).queue.take_head(); job != nullptr; job = d(self).queue.take_head())
+      f(job);
+  }
+
+  template <class Coordinator, class UnaryFunction>
+  void foreach_central_resumable(Coordinator*, UnaryFunction) {
+  }
+
+private:
+  static constexpr auto poll_interval = std::chrono::microseconds{100};
+};
+
+using io_worker_coordinator = caf::scheduler::coordinator<io_worker_policy>;
+
+inline io_worker_policy::worker_data::worker_data(caf::scheduler::abstract_coordinator* parent)
+  : io(static_cast<io_worker_coordinator*>(parent)->data().io) {
+}
+
+/// The io_context run by the worker of a system that loaded io_worker_coordinator.
+inline boost::asio::io_context& io_of(caf::actor_system& sys) {
+  return *static_cast<io_worker_coordinator&>(sys.scheduler()).data().io;
+}
+
+} // namespace parley
