@@ -1,0 +1,265 @@
+// chat_session, the typing side: each line from stdin is a command or a message to the
+// current peer or group.
+
+#include "apps/chat_session.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <variant>
+
+#include "apps/chat_text.hpp"
+#include "net/client_crypto.hpp"
+#include "net/client_frames.hpp"
+#include "net/client_media.hpp"
+#include "runtime/config.hpp"
+
+namespace parley::chat {
+
+namespace {
+
+constexpr const char* help_text =
+  "/to USER         talk to USER (marks their waiting messages read)\n"
+  "/to #GROUP       talk to a group\n"
+  "/group create NAME a,b    create a group with members a and b (and you)\n"
+  "/group add|remove GROUP a,b   change its members (owner only)\n"
+  "/group leave GROUP        leave it; /group info GROUP lists its members\n"
+  "/image PATH      send a file, encrypted, to the current peer or group\n"
+  "/trust USER      accept USER's new identity key after a key-change warning\n"
+  "/presence USER   show whether USER is online, or when last seen\n"
+  "/subscribe USER  report when USER comes online or goes offline\n"
+  "/help            this list\n"
+  "/quit            leave (after the server has everything you sent)\n"
+  "anything else    a message to the current peer";
+
+// The bytes of the file at `path` (a leading ~/ is the home directory), or why not.
+std::optional<std::string> read_for_sending(std::string path, std::string& why) {
+  if (path.rfind("~/", 0) == 0)
+    if (const char* home = std::getenv("HOME"))
+      path = home + path.substr(1);
+  std::error_code ec;
+  auto status = std::filesystem::status(path, ec);
+  if (ec) {
+    why = ec.message();
+    return std::nullopt;
+  }
+  if (!std::filesystem::is_regular_file(status)) {
+    why = std::filesystem::is_directory(status) ? "it is a directory" : "not a regular file";
+    return std::nullopt;
+  }
+  std::ifstream in{path, std::ios::binary};
+  if (!in) {
+    why = "cannot open it for reading";
+    return std::nullopt;
+  }
+  std::string bytes{std::istreambuf_iterator<char>{in}, {}};
+  if (in.bad()) {
+    why = "a read error";
+    return std::nullopt;
+  }
+  return bytes;
+}
+
+} // namespace
+
+bool chat_session::handle(const std::string& line) {
+  if (line.empty())
+    return true;
+  if (line.front() != '/') {
+    std::lock_guard<std::mutex> guard{state_mutex_};
+    if (peer_.empty())
+      print("! choose a peer first: /to USER or /to #GROUP");
+    else if (peer_.front() == '#')
+      client_.send_group(peer_.substr(1), line);
+    else
+      client_.send(peer_, line);
+    return true;
+  }
+  auto space = line.find(' ');
+  auto command = line.substr(0, space);
+  auto arg = space == std::string::npos ? std::string{} : line.substr(space + 1);
+  while (!arg.empty() && arg.back() == ' ')
+    arg.pop_back();
+  if (command == "/quit")
+    return false;
+  if (command == "/help") {
+    print(help_text);
+  } else if (command == "/to" && !arg.empty() && arg.front() == '#') {
+    select_group(arg.substr(1));
+  } else if (command == "/group") {
+    group_command(arg);
+  } else if (command == "/image") {
+    send_file(arg);
+  } else if (command == "/trust") {
+    trust(arg);
+  } else if (command == "/to" || command == "/presence" || command == "/subscribe") {
+    if (!parley::is_valid_id(arg))
+      print("! " + command + " needs a user id");
+    else if (command == "/to")
+      select_peer(arg);
+    else if (command == "/presence")
+      show_presence(arg);
+    else
+      watch(arg);
+  } else {
+    print("! unknown command " + command + "; /help lists them");
+  }
+  return true;
+}
+
+// -- conversations --------------------------------------------------------------------------
+
+void chat_session::select_peer(const std::string& user) {
+  std::vector<std::string> waiting;
+  {
+    std::lock_guard<std::mutex> guard{state_mutex_};
+    peer_ = user;
+    waiting.swap(unread_[user]);
+    unread_.erase(user);
+  }
+  for (const auto& id : waiting)
+    client_.mark_read(user, id);
+  print("* talking to " + user
+        + (waiting.empty() ? "" : " (" + std::to_string(waiting.size()) + " marked read)"));
+}
+
+void chat_session::select_group(const std::string& group) {
+  if (!parley::client_wire::is_group_id(group)) {
+    print("! /to #GROUP needs a group id");
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> guard{state_mutex_};
+    peer_ = "#" + group;
+  }
+  print("* talking to #" + group);
+}
+
+// /group create NAME a,b | /group add|remove GROUP a,b | /group leave|info GROUP
+void chat_session::group_command(const std::string& arg) {
+  std::istringstream in{arg};
+  std::string verb, name, users;
+  in >> verb >> name;
+  std::getline(in, users);
+  auto members = split_users(users);
+  auto group = without_hash(name);
+  auto report = [this, verb, group](const std::optional<parley::client_error>& err) {
+    if (err)
+      print_error(*err);
+    else
+      print("* " + verb + " #" + group + ": done");
+  };
+  if (verb == "create" && !name.empty()) {
+    client_.group_create(name, members, [this, name](const parley::reply<parley::group_info>& r) {
+      if (auto* err = std::get_if<parley::client_error>(&r)) {
+        print_error(*err);
+        return;
+      }
+      auto gid = shown(std::get<parley::group_info>(r).group);
+      print("* created " + name + " as #" + gid + "; /to #" + gid + " to write to it");
+    });
+  } else if ((verb == "add" || verb == "remove") && !group.empty() && !members.empty()) {
+    if (verb == "add")
+      client_.group_add(group, members, report);
+    else
+      client_.group_remove(group, members, report);
+  } else if (verb == "leave" && !group.empty()) {
+    client_.group_leave(group, report);
+  } else if (verb == "info" && !group.empty()) {
+    client_.group_info(group, [this](const parley::reply<parley::group_info>& r) {
+      if (auto* err = std::get_if<parley::client_error>(&r)) {
+        print_error(*err);
+        return;
+      }
+      const auto& g = std::get<parley::group_info>(r);
+      std::string members;
+      for (const auto& m : g.members)
+        members += (members.empty() ? "" : ", ") + shown(m);
+      print("* #" + shown(g.group) + " \"" + shown(g.name) + "\" owner " + shown(g.owner) + ": "
+            + members);
+    });
+  } else {
+    print("! usage: /group create NAME a,b | /group add|remove GROUP a,b | "
+          "/group leave|info GROUP");
+  }
+}
+
+void chat_session::send_file(const std::string& path) {
+  std::string peer;
+  {
+    std::lock_guard<std::mutex> guard{state_mutex_};
+    peer = peer_;
+  }
+  if (peer.empty()) {
+    print("! choose a peer first: /to USER or /to #GROUP");
+    return;
+  }
+  if (path.empty()) {
+    print("! /image needs a file: /image PATH");
+    return;
+  }
+  std::string why;
+  auto read = read_for_sending(path, why);
+  if (!read) {
+    print("! cannot send " + path + ": " + why);
+    return;
+  }
+  auto bytes = std::move(*read);
+  auto name = parley::e2e::safe_file_name(path);
+  if (peer.front() == '#')
+    client_.send_group_file(peer.substr(1), std::move(bytes), mime_of(path), name);
+  else
+    client_.send_file(peer, std::move(bytes), mime_of(path), name);
+}
+
+// -- keys and presence ----------------------------------------------------------------------
+
+void chat_session::trust(const std::string& user) {
+  std::string key;
+  {
+    std::lock_guard<std::mutex> guard{state_mutex_};
+    auto i = changed_keys_.find(user);
+    if (i != changed_keys_.end())
+      key = i->second;
+  }
+  if (key.empty()) {
+    print("! no key change of " + user + " to trust");
+    return;
+  }
+  client_.trust_key(user, key, [this, user, key](const std::optional<parley::client_error>& e) {
+    if (e) {
+      print_error(*e);
+      return;
+    }
+    {
+      std::lock_guard<std::mutex> guard{state_mutex_};
+      changed_keys_.erase(user);
+    }
+    print("* trusting " + user + "'s new key " + parley::e2e::fingerprint(key));
+  });
+}
+
+void chat_session::show_presence(const std::string& user) {
+  client_.presence(user, [this](const parley::reply<parley::presence_info>& r) {
+    if (auto* err = std::get_if<parley::client_error>(&r)) {
+      print_error(*err);
+      return;
+    }
+    const auto& p = std::get<parley::presence_info>(r);
+    print("* " + shown(p.user)
+          + (p.online ? " is online" : " was last seen " + last_seen_text(p.last_seen)));
+  });
+}
+
+void chat_session::watch(const std::string& user) {
+  client_.subscribe({user}, [this, user](const std::optional<parley::client_error>& err) {
+    if (err)
+      print_error(*err);
+    else
+      print("* watching " + user + " come and go");
+  });
+}
+
+} // namespace parley::chat
