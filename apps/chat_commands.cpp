@@ -22,7 +22,7 @@ namespace {
 
 constexpr const char* help_text =
   "/to USER         talk to USER (marks their waiting messages read)\n"
-  "/to #GROUP       talk to a group\n"
+  "/to #GROUP       talk to a group (marks its waiting messages read)\n"
   "/group create NAME a,b    create a group with members a and b (and you)\n"
   "/group add|remove GROUP a,b   change its members (owner only)\n"
   "/group leave GROUP        leave it; /group info GROUP lists its members\n"
@@ -87,7 +87,10 @@ bool chat_session::handle(const std::string& line) {
   if (command == "/help") {
     print(help_text);
   } else if (command == "/to" && !arg.empty() && arg.front() == '#') {
-    select_group(arg.substr(1));
+    if (parley::client_wire::is_group_id(arg.substr(1)))
+      select(arg);
+    else
+      print("! /to #GROUP needs a group id");
   } else if (command == "/group") {
     group_command(arg);
   } else if (command == "/image") {
@@ -98,7 +101,7 @@ bool chat_session::handle(const std::string& line) {
     if (!parley::is_valid_id(arg))
       print("! " + command + " needs a user id");
     else if (command == "/to")
-      select_peer(arg);
+      select(arg);
     else if (command == "/presence")
       show_presence(arg);
     else
@@ -111,30 +114,18 @@ bool chat_session::handle(const std::string& line) {
 
 // -- conversations --------------------------------------------------------------------------
 
-void chat_session::select_peer(const std::string& user) {
-  std::vector<std::string> waiting;
+void chat_session::select(const std::string& conversation) {
+  std::vector<unread_message> waiting;
   {
     std::lock_guard<std::mutex> guard{state_mutex_};
-    peer_ = user;
-    waiting.swap(unread_[user]);
-    unread_.erase(user);
+    peer_ = conversation;
+    waiting.swap(unread_[conversation]);
+    unread_.erase(conversation);
   }
-  for (const auto& id : waiting)
-    client_.mark_read(user, id);
-  print("* talking to " + user
+  for (const auto& m : waiting)
+    client_.mark_read(m.from, m.id, m.group);
+  print("* talking to " + conversation
         + (waiting.empty() ? "" : " (" + std::to_string(waiting.size()) + " marked read)"));
-}
-
-void chat_session::select_group(const std::string& group) {
-  if (!parley::client_wire::is_group_id(group)) {
-    print("! /to #GROUP needs a group id");
-    return;
-  }
-  {
-    std::lock_guard<std::mutex> guard{state_mutex_};
-    peer_ = "#" + group;
-  }
-  print("* talking to #" + group);
 }
 
 // /group create NAME a,b | /group add|remove GROUP a,b | /group leave|info GROUP

@@ -127,11 +127,13 @@ void chat_session::on_message(const parley::incoming_message& m) {
     print(line + shown(m.body));
   // Delivered even when it cannot be shown: the server would push it forever.
   client_.mark_delivered(m.from, m.id, m.group);
+  // Read now if its conversation is the one on screen, else once it is chosen (/to).
+  auto conversation = m.group.empty() ? m.from : "#" + m.group;
   std::lock_guard<std::mutex> guard{state_mutex_};
-  if (m.group.empty() && m.from == peer_)
-    client_.mark_read(m.from, m.id);
-  else if (m.group.empty())
-    unread_[m.from].push_back(m.id);
+  if (conversation == peer_)
+    client_.mark_read(m.from, m.id, m.group);
+  else
+    unread_[conversation].push_back(unread_message{m.from, m.id, m.group});
 }
 
 void chat_session::receive_file(const std::string& who, const parley::media_ref& ref,

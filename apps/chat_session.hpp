@@ -44,18 +44,26 @@ private:
   // -- typed lines (chat_commands.cpp) -----------------------------------------------------
   /// One input line; false to stop reading.
   bool handle(const std::string& line);
-  void select_peer(const std::string& user);
-  void select_group(const std::string& group);
+  /// Makes `conversation` (a user, or "#group") the current one and marks what waited
+  /// in it read.
+  void select(const std::string& conversation);
   void group_command(const std::string& arg);
   void send_file(const std::string& path);
   void trust(const std::string& user);
   void show_presence(const std::string& user);
   void watch(const std::string& user);
 
+  // A message shown while another conversation was on screen: read once it is chosen.
+  struct unread_message {
+    std::string from;
+    std::string id;
+    std::string group;  // empty for one-to-one
+  };
+
   parley::client client_;
   std::mutex state_mutex_;
   std::string peer_;  // a user, or "#group"; guarded by state_mutex_
-  std::map<std::string, std::vector<std::string>> unread_;  // peer -> ids; same
+  std::map<std::string, std::vector<unread_message>> unread_;  // peer -> messages; same
   std::map<std::string, std::string> changed_keys_;         // user -> new key; same
   std::mutex print_mutex_;
   std::atomic<bool> halted_{false};

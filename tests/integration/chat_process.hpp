@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <regex>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -83,16 +84,19 @@ public:
   /// Waits until the output holds one of `texts`.
   bool wait_output_any(const std::vector<std::string>& texts,
                        std::chrono::milliseconds timeout = std::chrono::seconds{10}) const {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-      auto out = output();
+    return wait_until(timeout, [&](const std::string& out) {
       for (const auto& text : texts)
         if (out.find(text) != std::string::npos)
           return true;
-      if (std::chrono::steady_clock::now() > deadline)
-        return false;
-      std::this_thread::sleep_for(std::chrono::milliseconds{20});
-    }
+      return false;
+    });
+  }
+
+  /// Waits until a part of the output matches `pattern`.
+  bool wait_match(const std::regex& pattern,
+                  std::chrono::milliseconds timeout = std::chrono::seconds{10}) const {
+    return wait_until(timeout,
+                      [&](const std::string& out) { return std::regex_search(out, pattern); });
   }
 
   /// Ctrl-C, as a terminal sends it.
@@ -116,6 +120,18 @@ public:
   }
 
 private:
+  template <class Done>
+  bool wait_until(std::chrono::milliseconds timeout, const Done& done) const {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      if (done(output()))
+        return true;
+      if (std::chrono::steady_clock::now() > deadline)
+        return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds{20});
+    }
+  }
+
   static std::vector<char*> pointers(std::vector<std::string>& strings) {
     std::vector<char*> out;
     for (auto& s : strings)

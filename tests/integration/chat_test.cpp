@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <regex>
 #include <string>
 
@@ -25,6 +26,35 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 class ChatTest : public ClientTest {};
+
+// `owner` creates the group `name` with `members` ("bob, carol"); its id, or "" if not.
+std::string create_group(chat_process& owner, const std::string& name,
+                         const std::string& members) {
+  owner.write_line("/group create " + name + " " + members);
+  if (!owner.wait_output_any({"* created " + name + " as #", "! "}))
+    return {};
+  std::smatch created;
+  auto out = owner.output();
+  if (!std::regex_search(out, created, std::regex{"created " + name + " as #(\\S+);"}))
+    return {};
+  return created[1].str();
+}
+
+// bob and carol online, then alice, who has made the group "friends" of the three.
+struct friends_group {
+  friends_group(const std::filesystem::path& home, const std::string& url)
+    : bob{home, url, "bob"}, carol{home, url, "carol"} {
+    EXPECT_TRUE(bob.wait_output("* connected")) << bob.output();
+    EXPECT_TRUE(carol.wait_output("* connected")) << carol.output();
+    alice.emplace(home, url, "alice");
+    gid = create_group(*alice, "friends", "bob, carol");
+  }
+
+  chat_process bob;
+  chat_process carol;
+  std::optional<chat_process> alice;  // started once bob and carol are online
+  std::string gid;                    // "" if alice could not make it
+};
 
 TEST_F(ChatTest, ShowsMessagesAndReceipts) {
   auto home = dir / "home";
@@ -91,26 +121,39 @@ TEST_F(ChatTest, WarnsOfAChangedKeyAndSendsOnlyAfterTrust) {
 
 // Needs the node's group chats (PROTOCOL.md section 3); skips without them.
 TEST_F(ChatTest, TalksInAGroup) {
-  auto home = dir / "home";
-  chat_process bob{home, node->client_url(), "bob"};
-  chat_process carol{home, node->client_url(), "carol"};
-  ASSERT_TRUE(bob.wait_output("* connected")) << bob.output();
-  ASSERT_TRUE(carol.wait_output("* connected")) << carol.output();
-  chat_process alice{home, node->client_url(), "alice"};
-  alice.write_line("/group create friends bob, carol");
-  ASSERT_TRUE(alice.wait_output_any({"* created friends as #", "! "}))
-    << alice.output();
-  std::smatch created;
-  auto out = alice.output();
-  ASSERT_TRUE(std::regex_search(out, created, std::regex{"created friends as #(\\S+);"}))
-    << out;
-  auto gid = created[1].str();
+  friends_group friends{dir / "home", node->client_url()};
+  auto &alice = *friends.alice, &bob = friends.bob, &carol = friends.carol;
+  const auto& gid = friends.gid;
+  ASSERT_FALSE(gid.empty()) << alice.output();
   alice.write_line("/to #" + gid);
   alice.write_line("hello friends");
   EXPECT_TRUE(bob.wait_output("#" + gid + " alice: hello friends")) << bob.output();
   EXPECT_TRUE(carol.wait_output("#" + gid + " alice: hello friends")) << carol.output();
   EXPECT_TRUE(alice.wait_output("(bob in #" + gid + ")")) << alice.output();
   EXPECT_TRUE(alice.wait_output("(carol in #" + gid + ")")) << alice.output();
+}
+
+// A group message is read when it is shown in the conversation on screen, or when that
+// group is chosen later, as one-to-one messages are; the sender sees who read it.
+TEST_F(ChatTest, GroupMessagesAreMarkedReadAndTheSenderSeesWhoReadThem) {
+  friends_group friends{dir / "home", node->client_url()};
+  auto &alice = *friends.alice, &bob = friends.bob, &carol = friends.carol;
+  const auto& gid = friends.gid;
+  ASSERT_FALSE(gid.empty()) << alice.output();
+  bob.write_line("/to #" + gid);  // bob has the group on screen; carol does not
+  ASSERT_TRUE(bob.wait_output("* talking to #" + gid)) << bob.output();
+  alice.write_line("/to #" + gid);
+  alice.write_line("hello friends");
+  ASSERT_TRUE(carol.wait_output("#" + gid + " alice: hello friends")) << carol.output();
+  auto receipt = [&](const std::string& status, const std::string& member) {
+    return std::regex{"✓✓ " + status + " \\S+ \\(" + member + " in #" + gid + "\\)"};
+  };
+  EXPECT_TRUE(alice.wait_match(receipt("read", "bob"))) << alice.output();
+  ASSERT_TRUE(alice.wait_match(receipt("delivered", "carol"))) << alice.output();
+  EXPECT_FALSE(std::regex_search(alice.output(), receipt("read", "carol"))) << alice.output();
+  carol.write_line("/to #" + gid);
+  EXPECT_TRUE(carol.wait_output("* talking to #" + gid + " (1 marked read)")) << carol.output();
+  EXPECT_TRUE(alice.wait_match(receipt("read", "carol"))) << alice.output();
 }
 
 // Needs the node's media store (PROTOCOL.md section 5); skips without it.
