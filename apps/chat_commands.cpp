@@ -32,7 +32,7 @@ constexpr const char* help_text =
   "/subscribe USER  report when USER comes online or goes offline\n"
   "/help            this list\n"
   "/quit            leave (after the server has everything you sent)\n"
-  "anything else    a message to the current peer";
+  "anything else    a message to the current peer (blank lines are not sent)";
 
 // The bytes of the file at `path` (a leading ~/ is the home directory), or why not.
 std::optional<std::string> read_for_sending(std::string path, std::string& why) {
@@ -65,7 +65,7 @@ std::optional<std::string> read_for_sending(std::string path, std::string& why) 
 } // namespace
 
 bool chat_session::handle(const std::string& line) {
-  if (line.empty())
+  if (is_blank(line))
     return true;
   if (line.front() != '/') {
     std::lock_guard<std::mutex> guard{state_mutex_};

@@ -76,6 +76,10 @@ std::string without_hash(const std::string& group) {
   return !group.empty() && group.front() == '#' ? group.substr(1) : group;
 }
 
+bool is_blank(std::string_view line) {
+  return line.find_first_not_of(" \t\r\v\f") == std::string_view::npos;
+}
+
 std::string shown(std::string_view text) {
   std::string out;
   out.reserve(text.size());

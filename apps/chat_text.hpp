@@ -19,6 +19,9 @@ std::string mime_of(const std::string& path);
 std::vector<std::string> split_users(const std::string& text);
 /// "#g-1" and "g-1" -> "g-1"
 std::string without_hash(const std::string& group);
+/// True for a line with nothing but ASCII white space in it (spaces, tabs, CR, VT, FF):
+/// nothing anyone would mean to send.
+bool is_blank(std::string_view line);
 /// What a peer (or the server) wrote, safe to print on a terminal: no C0 or C1 control
 /// characters (ESC would start an escape sequence; a newline could fake a line of ours),
 /// no DEL, no invalid UTF-8. Tabs and line breaks become spaces, other controls and

@@ -56,12 +56,23 @@ struct friends_group {
   std::string gid;                    // "" if alice could not make it
 };
 
+// bob online, then alice, who has chosen to talk to bob.
+struct alice_and_bob {
+  alice_and_bob(const std::filesystem::path& home, const std::string& url)
+    : bob{home, url, "bob"} {
+    EXPECT_TRUE(bob.wait_output("* connected")) << bob.output();
+    alice.emplace(home, url, "alice");
+    alice->write_line("/to bob");
+  }
+
+  chat_process bob;
+  std::optional<chat_process> alice;  // started once bob is online
+};
+
 TEST_F(ChatTest, ShowsMessagesAndReceipts) {
   auto home = dir / "home";
-  chat_process bob{home, node->client_url(), "bob"};
-  ASSERT_TRUE(bob.wait_output("* connected")) << bob.output();
-  chat_process alice{home, node->client_url(), "alice"};
-  alice.write_line("/to bob");
+  alice_and_bob talk{home, node->client_url()};
+  auto &alice = *talk.alice, &bob = talk.bob;
   alice.write_line("hello from alice");
   ASSERT_TRUE(bob.wait_output("alice: hello from alice")) << bob.output();
   ASSERT_TRUE(alice.wait_output("✓✓ delivered")) << alice.output();
@@ -85,10 +96,8 @@ TEST_F(ChatTest, ShowsMessagesAndReceipts) {
 TEST_F(ChatTest, WarnsOfAChangedKeyAndSendsOnlyAfterTrust) {
   auto home = dir / "home";
   {
-    chat_process bob{home, node->client_url(), "bob"};
-    ASSERT_TRUE(bob.wait_output("* connected")) << bob.output();
-    chat_process alice{home, node->client_url(), "alice"};
-    alice.write_line("/to bob");
+    alice_and_bob talk{home, node->client_url()};
+    auto &alice = *talk.alice, &bob = talk.bob;
     alice.write_line("first");
     ASSERT_TRUE(bob.wait_output("alice: first")) << bob.output();
     alice.close_stdin();
@@ -103,10 +112,8 @@ TEST_F(ChatTest, WarnsOfAChangedKeyAndSendsOnlyAfterTrust) {
   node->kill9();
   node = std::make_unique<node_process>(node_process::options{"n2", dir / "n2", {}});
 
-  chat_process bob{home, node->client_url(), "bob"};
-  ASSERT_TRUE(bob.wait_output("* connected")) << bob.output();
-  chat_process alice{home, node->client_url(), "alice"};
-  alice.write_line("/to bob");
+  alice_and_bob talk{home, node->client_url()};
+  auto &alice = *talk.alice, &bob = talk.bob;
   alice.write_line("are you still you?");
   ASSERT_TRUE(alice.wait_output("WARNING: bob's identity key changed")) << alice.output();
   ASSERT_TRUE(alice.wait_output("! key_changed")) << alice.output();
@@ -131,6 +138,26 @@ TEST_F(ChatTest, TalksInAGroup) {
   EXPECT_TRUE(carol.wait_output("#" + gid + " alice: hello friends")) << carol.output();
   EXPECT_TRUE(alice.wait_output("(bob in #" + gid + ")")) << alice.output();
   EXPECT_TRUE(alice.wait_output("(carol in #" + gid + ")")) << alice.output();
+}
+
+// An empty or blank line is nobody's message: nothing is sent and nothing is said.
+TEST_F(ChatTest, BlankLinesAreNotSent) {
+  auto home = dir / "home";
+  alice_and_bob talk{home, node->client_url()};
+  auto &alice = *talk.alice, &bob = talk.bob;
+  alice.write_line("");
+  alice.write_line("   ");
+  alice.write_line(" \t \t");
+  alice.write_line("a real one");
+  ASSERT_TRUE(bob.wait_output("alice: a real one")) << bob.output();
+  auto received = bob.output();
+  EXPECT_EQ(received.find("alice: "), received.rfind("alice: ")) << received;
+  ASSERT_TRUE(alice.wait_output("✓ sent")) << alice.output();
+  alice.close_stdin();
+  EXPECT_EQ(alice.wait_exit(seconds{12}), 0) << alice.output();
+  auto out = alice.output();
+  EXPECT_EQ(out.find("✓ sent"), out.rfind("✓ sent")) << out;
+  EXPECT_EQ(out.find("! "), std::string::npos) << out;
 }
 
 // A group message is read when it is shown in the conversation on screen, or when that
@@ -162,10 +189,8 @@ TEST_F(ChatTest, SendsAnImageThatIsSavedInDownloads) {
   std::filesystem::create_directories(home);
   std::string image = "\x89PNG\r\n\x1a\n" + std::string(3000, '\x42');
   std::ofstream{home / "cat.png", std::ios::binary} << image;
-  chat_process bob{home, node->client_url(), "bob"};
-  ASSERT_TRUE(bob.wait_output("* connected")) << bob.output();
-  chat_process alice{home, node->client_url(), "alice"};
-  alice.write_line("/to bob");
+  alice_and_bob talk{home, node->client_url()};
+  auto &alice = *talk.alice, &bob = talk.bob;
   alice.write_line("/image " + (home / "cat.png").string());
   ASSERT_TRUE(alice.wait_output_any({"✓ sent", "! "})) << alice.output();
   ASSERT_NE(alice.output().find("✓ sent"), std::string::npos) << alice.output();
@@ -198,11 +223,9 @@ TEST_F(ChatTest, TheClientEndsWhenTheServerEndsItsSession) {
 // Ctrl-C right after a message: the client still waits for its ack, then goes (exit 0).
 TEST_F(ChatTest, CtrlCWaitsForWhatWasTypedToBeAcknowledged) {
   auto home = dir / "home";
-  chat_process bob{home, node->client_url(), "bob"};
-  ASSERT_TRUE(bob.wait_output("* connected")) << bob.output();
-  chat_process alice{home, node->client_url(), "alice"};
+  alice_and_bob talk{home, node->client_url()};
+  auto &alice = *talk.alice, &bob = talk.bob;
   ASSERT_TRUE(alice.wait_output("* connected")) << alice.output();
-  alice.write_line("/to bob");
   alice.write_line("before I go");
   alice.interrupt();
   EXPECT_EQ(alice.wait_exit(std::chrono::seconds{12}), 0) << alice.output();
@@ -222,10 +245,8 @@ TEST_F(ChatTest, AServerThatCannotBeReachedIsSaidOnce) {
 TEST_F(ChatTest, AFileThatCannotBeSentIsToldAndTheChatGoesOn) {
   auto home = dir / "home";
   std::filesystem::create_directories(home);
-  chat_process bob{home, node->client_url(), "bob"};
-  ASSERT_TRUE(bob.wait_output("* connected")) << bob.output();
-  chat_process alice{home, node->client_url(), "alice"};
-  alice.write_line("/to bob");
+  alice_and_bob talk{home, node->client_url()};
+  auto &alice = *talk.alice, &bob = talk.bob;
   alice.write_line("/image " + home.string());
   EXPECT_TRUE(alice.wait_output("it is a directory")) << alice.output();
   alice.write_line("/image " + (home / "nothing.png").string());

@@ -30,5 +30,14 @@ TEST(ChatTextTest, ShownKeepsUtf8TextAndDropsInvalidBytes) {
   EXPECT_EQ(shown("a\xe2\x82"), "a");        // cut short
 }
 
+// Such a line is ignored rather than sent as an empty-looking message.
+TEST(ChatTextTest, BlankIsEmptyOrOnlySpacesAndTabs) {
+  EXPECT_TRUE(is_blank(""));
+  EXPECT_TRUE(is_blank("   "));
+  EXPECT_TRUE(is_blank(" \t\r\v\f "));
+  EXPECT_FALSE(is_blank(" . "));
+  EXPECT_FALSE(is_blank("\t\xc3\xa9"));
+}
+
 } // namespace
 } // namespace parley::chat
