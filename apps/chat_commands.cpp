@@ -12,9 +12,7 @@
 
 #include "apps/chat_text.hpp"
 #include "net/client_crypto.hpp"
-#include "net/client_frames.hpp"
 #include "net/client_media.hpp"
-#include "runtime/config.hpp"
 
 namespace parley::chat {
 
@@ -22,7 +20,8 @@ namespace {
 
 constexpr const char* help_text =
   "/to USER         talk to USER (marks their waiting messages read)\n"
-  "/to #GROUP       talk to a group (marks its waiting messages read)\n"
+  "/to #GROUP       talk to a group, by the id /group create prints (#g-...; marks its\n"
+  "                 waiting messages read)\n"
   "/group create NAME a,b    create a group with members a and b (and you)\n"
   "/group add|remove GROUP a,b   change its members (owner only)\n"
   "/group leave GROUP        leave it; /group info GROUP lists its members\n"
@@ -86,22 +85,20 @@ bool chat_session::handle(const std::string& line) {
     return false;
   if (command == "/help") {
     print(help_text);
-  } else if (command == "/to" && !arg.empty() && arg.front() == '#') {
-    if (parley::client_wire::is_group_id(arg.substr(1)))
-      select(arg);
+  } else if (command == "/to") {
+    if (auto problem = target_problem(arg); !problem.empty())
+      print("! /to: " + problem);
     else
-      print("! /to #GROUP needs a group id");
+      select(arg);
   } else if (command == "/group") {
     group_command(arg);
   } else if (command == "/image") {
     send_file(arg);
   } else if (command == "/trust") {
     trust(arg);
-  } else if (command == "/to" || command == "/presence" || command == "/subscribe") {
-    if (!parley::is_valid_id(arg))
-      print("! " + command + " needs a user id");
-    else if (command == "/to")
-      select(arg);
+  } else if (command == "/presence" || command == "/subscribe") {
+    if (auto problem = user_id_problem(arg); !problem.empty())
+      print("! " + command + ": " + problem);
     else if (command == "/presence")
       show_presence(arg);
     else

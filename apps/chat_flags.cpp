@@ -2,8 +2,8 @@
 
 #include <cstdlib>
 
+#include "apps/chat_text.hpp"
 #include "net/client_url.hpp"
-#include "runtime/config.hpp"
 
 namespace parley::chat {
 
@@ -40,8 +40,8 @@ std::variant<chat_flags, std::string> parse_flags(int argc, char** argv) {
         return "--server: '" + value + "' is not a ws://HOST:PORT/PATH URL";
       flags.servers.push_back(value);
     } else if (name == "--user") {
-      if (!parley::is_valid_id(value))
-        return "--user: '" + value + "' is not a user id (1-32 of a-z 0-9 _ . -)";
+      if (auto problem = user_id_problem(value); !problem.empty())
+        return "--user: " + problem;
       flags.user = value;
     } else {
       flags.keys_path = value;

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "runtime/clock.hpp"
+#include "runtime/config.hpp"
 
 namespace parley::chat {
 
@@ -70,6 +71,27 @@ std::vector<std::string> split_users(const std::string& text) {
       out.push_back(item);
   }
   return out;
+}
+
+std::string user_id_problem(const std::string& user) {
+  static constexpr const char* rule = " (1 to 32 of a-z 0-9 _ . -)";
+  if (parley::is_valid_id(user))
+    return {};
+  if (user.empty())
+    return std::string{"no user id given"} + rule;
+  return "'" + shown(user) + "' is not a user id" + rule;
+}
+
+std::string target_problem(const std::string& target) {
+  if (target.empty())
+    return "whom? /to USER or /to #GROUP";
+  if (target.front() != '#')
+    return user_id_problem(target);
+  // The server's check (docs/protocol.md): ids it makes are g- and 16 hex digits.
+  if (parley::is_valid_group_id(target.substr(1)))
+    return {};
+  return "'" + shown(target) + "' is not a group id (#g- and 1 to 32 of a-z 0-9, as "
+         "/group create prints it; a group's name does not do)";
 }
 
 std::string without_hash(const std::string& group) {

@@ -1,7 +1,7 @@
 #pragma once
 
 // How parley-chat shows and reads things: times as a messenger shows them, file types,
-// lists of users.
+// lists of users, whom a command names.
 
 #include <cstdint>
 #include <string>
@@ -17,6 +17,12 @@ std::string last_seen_text(int64_t ms);
 std::string mime_of(const std::string& path);
 /// "a,b, c" -> {"a","b","c"}
 std::vector<std::string> split_users(const std::string& text);
+/// Why `user` is not a user id (PROTOCOL.md section 2), said to whoever typed it;
+/// empty for a user id.
+std::string user_id_problem(const std::string& user);
+/// Why what follows /to names no one to talk to: it is a user id, or "#" and a group id
+/// as /group create prints it (a group's name is not). Empty when it is one of those.
+std::string target_problem(const std::string& target);
 /// "#g-1" and "g-1" -> "g-1"
 std::string without_hash(const std::string& group);
 /// True for a line with nothing but ASCII white space in it (spaces, tabs, CR, VT, FF):

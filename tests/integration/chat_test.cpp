@@ -160,6 +160,23 @@ TEST_F(ChatTest, BlankLinesAreNotSent) {
   EXPECT_EQ(out.find("! "), std::string::npos) << out;
 }
 
+// /to with something that names no one is refused when it is typed, with the reason, and
+// the conversation stays as it was: a group's name instead of its id used to be taken
+// and every message to it refused later.
+TEST_F(ChatTest, ToRefusesWhatIsNeitherAUserNorAGroupAtOnce) {
+  chat_process alice{dir / "home", node->client_url(), "alice"};
+  ASSERT_TRUE(alice.wait_output("* connected")) << alice.output();
+  alice.write_line("/to #friends");
+  EXPECT_TRUE(alice.wait_output("! /to: '#friends' is not a group id")) << alice.output();
+  alice.write_line("/to Bob");
+  EXPECT_TRUE(alice.wait_output("! /to: 'Bob' is not a user id")) << alice.output();
+  alice.write_line("/to #");
+  EXPECT_TRUE(alice.wait_output("! /to: '#' is not a group id")) << alice.output();
+  alice.write_line("hello?");
+  EXPECT_TRUE(alice.wait_output("! choose a peer first")) << alice.output();
+  EXPECT_EQ(alice.output().find("* talking to"), std::string::npos) << alice.output();
+}
+
 // A group message is read when it is shown in the conversation on screen, or when that
 // group is chosen later, as one-to-one messages are; the sender sees who read it.
 TEST_F(ChatTest, GroupMessagesAreMarkedReadAndTheSenderSeesWhoReadThem) {

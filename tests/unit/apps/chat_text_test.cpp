@@ -39,5 +39,20 @@ TEST(ChatTextTest, BlankIsEmptyOrOnlySpacesAndTabs) {
   EXPECT_FALSE(is_blank("\t\xc3\xa9"));
 }
 
+TEST(ChatTextTest, TargetIsAUserIdOrAHashAndAGroupId) {
+  EXPECT_EQ(target_problem("bob"), "");
+  EXPECT_EQ(target_problem("#g-0123456789abcdef"), "");
+  EXPECT_EQ(target_problem("Bob"), "'Bob' is not a user id (1 to 32 of a-z 0-9 _ . -)");
+  EXPECT_EQ(target_problem("#friends"),
+            "'#friends' is not a group id (#g- and 1 to 32 of a-z 0-9, as /group create "
+            "prints it; a group's name does not do)");
+  EXPECT_NE(target_problem("#"), "");
+  EXPECT_NE(target_problem("#g-"), "");
+  EXPECT_NE(target_problem("bob carol"), "");
+  EXPECT_NE(target_problem(""), "");
+  EXPECT_EQ(user_id_problem(""), "no user id given (1 to 32 of a-z 0-9 _ . -)");
+  EXPECT_EQ(user_id_problem("\x1b[2J"), "'[2J' is not a user id (1 to 32 of a-z 0-9 _ . -)");
+}
+
 } // namespace
 } // namespace parley::chat
