@@ -11,6 +11,8 @@ const char* const usage =
   "usage: parley-chat --server ws://HOST:PORT/v1/ws [--server URL ...] --user NAME [--keys PATH]\n"
   "  --keys defaults to $HOME/.parley/NAME.key (created on first run, mode 0600); peers'\n"
   "  pinned keys are kept beside it in NAME.pins, received files in downloads/NAME/.\n"
+  "  A run that creates the key file says so, with its fingerprint: the first 16 bytes of\n"
+  "  the SHA-256 of the public key, in hex (what a peer's key-change warning shows).\n"
   "  At the end of input (Ctrl-D, /quit, or a first Ctrl-C), waits up to 10 s for all sent\n"
   "  messages to be acknowledged; exits 0 if they were, 1 if not. Exits 1 at once when the\n"
   "  server ends the session (its key refused, or the user signed in elsewhere).\n";

@@ -21,6 +21,7 @@
 
 #include "apps/chat_flags.hpp"
 #include "apps/chat_session.hpp"
+#include "net/client_crypto.hpp"
 #include "net/client_key_file.hpp"
 #include "runtime/logging.hpp"
 
@@ -49,10 +50,18 @@ int main(int argc, char** argv) {
     flags.keys_path = dir + "/" + flags.user + ".key";
   }
   std::string error;
-  auto keys = parley::identity_keys::load_or_create(flags.keys_path, error);
+  bool created = false;
+  auto keys = parley::identity_keys::load_or_create(flags.keys_path, error, &created);
   if (!keys) {
     std::fprintf(stderr, "parley-chat: %s\n", error.c_str());
     return 1;
+  }
+  // The key pair is the user's identity from now on: say where it is, and its
+  // fingerprint, the one peers see in a key-change warning.
+  if (created) {
+    std::printf("* new key pair saved to %s (fingerprint %s)\n", flags.keys_path.c_str(),
+                parley::e2e::fingerprint(keys->public_key).c_str());
+    std::fflush(stdout);
   }
   // Pins and downloads live beside the key pair.
   auto base = flags.keys_path;

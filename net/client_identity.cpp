@@ -116,13 +116,15 @@ std::optional<identity_keys> identity_keys::from_secret(const std::string& secre
 }
 
 std::optional<identity_keys> identity_keys::load_or_create(const std::string& path,
-                                                           std::string& error) {
+                                                           std::string& error, bool* created) {
   // O_EXCL decides between creating and loading without a window in which two
   // processes could both create, and the mode is set at creation, never loosened.
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd >= 0) {
     auto keys = create(path, fd, error);
     ::close(fd);
+    if (keys && created)
+      *created = true;
     return keys;
   }
   if (errno != EEXIST) {

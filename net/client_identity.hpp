@@ -16,10 +16,12 @@ struct identity_keys {
   static identity_keys generate();
 
   /// Reads the 64-byte secret key stored at `path`, or creates the file (mode 0600)
-  /// with a fresh one. Nothing, with `error` set, if the file cannot be used; a key file
-  /// that others may read is refused, as ssh refuses its keys.
+  /// with a fresh one, and then sets `*created` if given. Nothing, with `error` set, if
+  /// the file cannot be used; a key file that others may read is refused, as ssh
+  /// refuses its keys.
   static std::optional<identity_keys> load_or_create(const std::string& path,
-                                                     std::string& error);
+                                                     std::string& error,
+                                                     bool* created = nullptr);
 
   /// The key pair of a 64-byte secret key; nothing for any other size.
   static std::optional<identity_keys> from_secret(const std::string& secret_key);

@@ -177,6 +177,33 @@ TEST_F(ChatTest, ToRefusesWhatIsNeitherAUserNorAGroupAtOnce) {
   EXPECT_EQ(alice.output().find("* talking to"), std::string::npos) << alice.output();
 }
 
+// The first run makes the key pair that is the user's identity: it says where it went and
+// its fingerprint (what a peer's key-change warning shows), once; later runs say nothing.
+TEST_F(ChatTest, TheFirstRunSaysWhereTheKeyPairWentAndItsFingerprint) {
+  auto home = dir / "home";
+  auto key_file = home / ".parley" / "alice.key";
+  {
+    chat_process alice{home, node->client_url(), "alice"};
+    ASSERT_TRUE(alice.wait_output("* connected")) << alice.output();
+    alice.close_stdin();
+    ASSERT_EQ(alice.wait_exit(seconds{12}), 0) << alice.output();
+  }
+  std::ifstream in{key_file, std::ios::binary};
+  auto keys = identity_keys::from_secret(std::string(std::istreambuf_iterator<char>{in}, {}));
+  ASSERT_TRUE(keys);
+  std::filesystem::rename(home / "alice.out", home / "alice-first.out");
+  std::ifstream first_out{home / "alice-first.out"};
+  std::string first{std::istreambuf_iterator<char>{first_out}, {}};
+  EXPECT_NE(first.find("* new key pair saved to " + key_file.string() + " (fingerprint "
+                       + e2e::fingerprint(keys->public_key) + ")"),
+            std::string::npos)
+    << first;
+
+  chat_process again{home, node->client_url(), "alice"};
+  ASSERT_TRUE(again.wait_output("* connected")) << again.output();
+  EXPECT_EQ(again.output().find("key pair"), std::string::npos) << again.output();
+}
+
 // A group message is read when it is shown in the conversation on screen, or when that
 // group is chosen later, as one-to-one messages are; the sender sees who read it.
 TEST_F(ChatTest, GroupMessagesAreMarkedReadAndTheSenderSeesWhoReadThem) {
