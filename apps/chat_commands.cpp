@@ -67,13 +67,15 @@ bool chat_session::handle(const std::string& line) {
   if (is_blank(line))
     return true;
   if (line.front() != '/') {
+    // Held until the send is remembered: its ack or refusal may come at once.
     std::lock_guard<std::mutex> guard{state_mutex_};
-    if (peer_.empty())
+    if (peer_.empty()) {
       print("! choose a peer first: /to USER or /to #GROUP");
-    else if (peer_.front() == '#')
-      client_.send_group(peer_.substr(1), line);
-    else
-      client_.send(peer_, line);
+      return true;
+    }
+    auto id = peer_.front() == '#' ? client_.send_group(peer_.substr(1), line)
+                                   : client_.send(peer_, line);
+    sent_.add(id, {peer_, "\"" + excerpt(line) + "\""});
     return true;
   }
   auto space = line.find(' ');
@@ -196,10 +198,13 @@ void chat_session::send_file(const std::string& path) {
   }
   auto bytes = std::move(*read);
   auto name = parley::e2e::safe_file_name(path);
-  if (peer.front() == '#')
-    client_.send_group_file(peer.substr(1), std::move(bytes), mime_of(path), name);
-  else
-    client_.send_file(peer, std::move(bytes), mime_of(path), name);
+  // Held until the send is remembered, as for a text (handle); the client's callbacks
+  // wait while the file is sealed, on this thread.
+  std::lock_guard<std::mutex> guard{state_mutex_};
+  auto id = peer.front() == '#'
+              ? client_.send_group_file(peer.substr(1), std::move(bytes), mime_of(path), name)
+              : client_.send_file(peer, std::move(bytes), mime_of(path), name);
+  sent_.add(id, {peer, "file " + name});
 }
 
 // -- keys and presence ----------------------------------------------------------------------

@@ -97,10 +97,11 @@ void chat_session::wire() {
     }
     print("* cannot reach " + shown(url) + " (" + shown(reason) + "); trying again");
   });
-  client_.on_ack([this](const std::string& id, int64_t) { print("✓ sent " + id); });
+  client_.on_ack([this](const std::string& id, int64_t) { print("✓ sent " + id + about(id)); });
   client_.on_receipt([this](const parley::receipt_info& r) {
     auto where = shown(r.group.empty() ? r.to : r.to + " in #" + r.group);
-    print("✓✓ " + std::string{to_string(r.status)} + " " + shown(r.id) + " (" + where + ")");
+    print("✓✓ " + std::string{to_string(r.status)} + " " + shown(r.id) + " (" + where + ")"
+          + about(r.id));
   });
   client_.on_key_changed([this](const parley::key_change& k) { on_key_changed(k); });
   client_.on_message([this](const parley::incoming_message& m) { on_message(m); });
@@ -109,8 +110,13 @@ void chat_session::wire() {
   });
   client_.on_error([this](const std::string& id, const std::string& code,
                           const std::string& message) {
+    auto what = about(id);
+    {
+      std::lock_guard<std::mutex> guard{state_mutex_};
+      sent_.refused(id);  // if it was a send: it ends here
+    }
     print("! " + shown(code) + ": " + shown(message)
-          + (id.empty() ? "" : " (" + shown(id) + ")"));
+          + (id.empty() ? "" : " (" + shown(id) + what + ")"));
   });
 }
 
@@ -164,6 +170,12 @@ void chat_session::on_key_changed(const parley::key_change& k) {
         + "\n!   now:    " + parley::e2e::fingerprint(k.new_key) + "\n!   Nothing is sent to "
         + shown(k.user) + " and their new messages are held until you check the fingerprint with "
         "them and type /trust " + k.user);
+}
+
+std::string chat_session::about(const std::string& id) {
+  std::lock_guard<std::mutex> guard{state_mutex_};
+  auto* s = sent_.find(id);
+  return s ? " " + s->about : "";
 }
 
 // -- the end --------------------------------------------------------------------------------

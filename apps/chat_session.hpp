@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "apps/chat_downloads.hpp"
+#include "apps/chat_sent.hpp"
 #include "net/client.hpp"
 
 namespace parley::chat {
@@ -36,6 +37,8 @@ private:
   void receive_file(const std::string& who, const parley::media_ref& ref,
                     const std::string& line);
   void on_key_changed(const parley::key_change& k);
+  /// What our message `id` was, to print beside its id: " \"hello…\"", or "" if unknown.
+  std::string about(const std::string& id);
   void end_halted();
   int drain();
   void print(const std::string& line);
@@ -65,6 +68,7 @@ private:
   std::string peer_;  // a user, or "#group"; guarded by state_mutex_
   std::map<std::string, std::vector<unread_message>> unread_;  // peer -> messages; same
   std::map<std::string, std::string> changed_keys_;         // user -> new key; same
+  sent_messages sent_;                                      // same
   std::mutex print_mutex_;
   std::atomic<bool> halted_{false};
   std::set<std::string> told_failures_;  // connection failures said since the last success

@@ -144,4 +144,15 @@ std::string shown(std::string_view text) {
   return out;
 }
 
+std::string excerpt(std::string_view text, size_t max_chars) {
+  auto all = shown(text);
+  size_t chars = 0;
+  for (size_t i = 0; i < all.size(); ++i) {
+    bool starts_a_char = (static_cast<unsigned char>(all[i]) & 0xc0) != 0x80;  // valid UTF-8
+    if (starts_a_char && chars++ == max_chars)
+      return all.substr(0, i) + "…";
+  }
+  return all;
+}
+
 } // namespace parley::chat

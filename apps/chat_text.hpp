@@ -3,6 +3,7 @@
 // How parley-chat shows and reads things: times as a messenger shows them, file types,
 // lists of users, whom a command names.
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -33,5 +34,8 @@ bool is_blank(std::string_view line);
 /// no DEL, no invalid UTF-8. Tabs and line breaks become spaces, other controls and
 /// invalid bytes are dropped.
 std::string shown(std::string_view text);
+/// The first `max_chars` characters of shown(text), and "…" after them if there was more:
+/// enough of a message to tell it from the others.
+std::string excerpt(std::string_view text, size_t max_chars = 24);
 
 } // namespace parley::chat

@@ -204,6 +204,23 @@ TEST_F(ChatTest, TheFirstRunSaysWhereTheKeyPairWentAndItsFingerprint) {
   EXPECT_EQ(again.output().find("key pair"), std::string::npos) << again.output();
 }
 
+// Acks and receipts say which message they are about: its first 24 characters beside
+// the id, with an ellipsis when there is more.
+TEST_F(ChatTest, AcksAndReceiptsShowTheStartOfTheirMessage) {
+  alice_and_bob talk{dir / "home", node->client_url()};
+  auto &alice = *talk.alice, &bob = talk.bob;
+  alice.write_line("the first message, which is long enough to be cut");
+  alice.write_line("second");
+  ASSERT_TRUE(bob.wait_output("alice: second")) << bob.output();
+  bob.write_line("/to alice");
+  EXPECT_TRUE(alice.wait_match(std::regex{"✓ sent \\S+ \"the first message, which…\""}))
+    << alice.output();
+  EXPECT_TRUE(alice.wait_match(std::regex{"✓✓ delivered \\S+ \\(bob\\) \"second\""}))
+    << alice.output();
+  EXPECT_TRUE(alice.wait_match(std::regex{"✓✓ read \\S+ \\(bob\\) \"the first message, which…\""}))
+    << alice.output();
+}
+
 // A group message is read when it is shown in the conversation on screen, or when that
 // group is chosen later, as one-to-one messages are; the sender sees who read it.
 TEST_F(ChatTest, GroupMessagesAreMarkedReadAndTheSenderSeesWhoReadThem) {

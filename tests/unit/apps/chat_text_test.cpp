@@ -54,5 +54,14 @@ TEST(ChatTextTest, TargetIsAUserIdOrAHashAndAGroupId) {
   EXPECT_EQ(user_id_problem("\x1b[2J"), "'[2J' is not a user id (1 to 32 of a-z 0-9 _ . -)");
 }
 
+TEST(ChatTextTest, ExcerptIsTheFirstCharactersAndSaysWhenItIsCut) {
+  EXPECT_EQ(excerpt("hello"), "hello");
+  EXPECT_EQ(excerpt(std::string(24, 'x')), std::string(24, 'x'));
+  EXPECT_EQ(excerpt(std::string(25, 'x')), std::string(24, 'x') + "…");
+  EXPECT_EQ(excerpt("héllo wörld ✓ 😀 and more", 15), "héllo wörld ✓ 😀…");  // characters, not bytes
+  EXPECT_EQ(excerpt("a\nb\x1b[2J", 24), "a b[2J");
+  EXPECT_EQ(excerpt(""), "");
+}
+
 } // namespace
 } // namespace parley::chat
