@@ -14,8 +14,10 @@ const char* const usage =
   "  A run that creates the key file says so, with its fingerprint: the first 16 bytes of\n"
   "  the SHA-256 of the public key, in hex (what a peer's key-change warning shows).\n"
   "  At the end of input (Ctrl-D, /quit, or a first Ctrl-C), waits up to 10 s for all sent\n"
-  "  messages to be acknowledged; exits 0 if they were, 1 if not. Exits 1 at once when the\n"
-  "  server ends the session (its key refused, or the user signed in elsewhere).\n";
+  "  messages to be acknowledged; exits 0 if they were, 1 if not, after listing on stderr\n"
+  "  each one that was not (its recipient and first 24 characters). Exits 1 at once, with\n"
+  "  the same list, when the server ends the session (its key refused, or the user signed\n"
+  "  in elsewhere).\n";
 
 
 std::variant<chat_flags, std::string> parse_flags(int argc, char** argv) {

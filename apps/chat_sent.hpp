@@ -1,13 +1,16 @@
 #pragma once
 
 // What parley-chat sent in this run, by message id: whom to and what, in a few words, so
-// that an ack or a receipt can say which message it is about. Receipts for messages of
-// an earlier run, or for one forgotten (past `capacity`), show only their id.
+// that an ack or a receipt can say which message it is about, and the end of the run
+// which messages the server never took. A send is kept until it is refused, or past the
+// latest `capacity` acknowledged ones; receipts for messages of an earlier run, or for
+// one forgotten, show only their id.
 
 #include <cstddef>
 #include <deque>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace parley::chat {
 
@@ -20,17 +23,22 @@ public:
 
   explicit sent_messages(size_t capacity = 10000) : capacity_(capacity) {}
 
-  /// Remembers a send; past `capacity`, the oldest is forgotten.
+  /// Remembers a send, not yet acknowledged.
   void add(const std::string& id, sent s);
+  /// The server has the send: kept for its receipts while among the latest acked.
+  void acked(const std::string& id);
   /// The send refused for good: it will get neither an ack nor a receipt.
   void refused(const std::string& id);
   /// The send `id` of this run, or null.
   const sent* find(const std::string& id) const;
+  /// Sends neither acknowledged nor refused, oldest first.
+  std::vector<sent> unacknowledged() const;
 
 private:
   size_t capacity_;
   std::unordered_map<std::string, sent> by_id_;
-  std::deque<std::string> order_;  // ids, oldest first
+  std::deque<std::string> waiting_;  // ids not acknowledged, oldest first
+  std::deque<std::string> acked_;    // ids acknowledged, oldest first; at most capacity_
 };
 
 } // namespace parley::chat

@@ -97,7 +97,9 @@ void chat_session::wire() {
     }
     print("* cannot reach " + shown(url) + " (" + shown(reason) + "); trying again");
   });
-  client_.on_ack([this](const std::string& id, int64_t) { print("✓ sent " + id + about(id)); });
+  client_.on_ack([this](const std::string& id, int64_t) {
+    print("✓ sent " + id + settle(id, true));
+  });
   client_.on_receipt([this](const parley::receipt_info& r) {
     auto where = shown(r.group.empty() ? r.to : r.to + " in #" + r.group);
     print("✓✓ " + std::string{to_string(r.status)} + " " + shown(r.id) + " (" + where + ")"
@@ -110,11 +112,7 @@ void chat_session::wire() {
   });
   client_.on_error([this](const std::string& id, const std::string& code,
                           const std::string& message) {
-    auto what = about(id);
-    {
-      std::lock_guard<std::mutex> guard{state_mutex_};
-      sent_.refused(id);  // if it was a send: it ends here
-    }
+    auto what = settle(id, false);  // if it was a send, it ends here
     print("! " + shown(code) + ": " + shown(message)
           + (id.empty() ? "" : " (" + shown(id) + what + ")"));
   });
@@ -178,6 +176,17 @@ std::string chat_session::about(const std::string& id) {
   return s ? " " + s->about : "";
 }
 
+std::string chat_session::settle(const std::string& id, bool acknowledged) {
+  std::lock_guard<std::mutex> guard{state_mutex_};
+  auto* s = sent_.find(id);
+  auto what = s ? " " + s->about : "";
+  if (acknowledged)
+    sent_.acked(id);
+  else
+    sent_.refused(id);
+  return what;
+}
+
 // -- the end --------------------------------------------------------------------------------
 
 // The server ended this session for good: nothing typed from now on could be sent, so
@@ -186,8 +195,7 @@ std::string chat_session::about(const std::string& id) {
 void chat_session::end_halted() {
   std::thread{[this] {
     if (auto left = client_.unacked(); left > 0)
-      std::fprintf(stderr, "parley-chat: %zu message(s) not acknowledged by the server\n",
-                   left);
+      say_unacknowledged(left);
     // Not fflush(nullptr): that waits for stdin's lock, held by the blocked read.
     std::fflush(stdout);
     std::fflush(stderr);
@@ -203,10 +211,25 @@ int chat_session::drain() {
   auto left = client_.unacked();
   client_.stop();
   if (left > 0) {
-    std::fprintf(stderr, "parley-chat: %zu message(s) not acknowledged by the server\n", left);
+    say_unacknowledged(left);
     return 1;
   }
   return 0;
+}
+
+// On stderr, since it is what a script reading our output must not miss: how many, then
+// each one's recipient and start, so that the user can send them again.
+void chat_session::say_unacknowledged(size_t left) {
+  std::vector<sent_messages::sent> unacked;
+  {
+    std::lock_guard<std::mutex> guard{state_mutex_};
+    unacked = sent_.unacknowledged();
+  }
+  auto text = "parley-chat: " + std::to_string(left) + " message(s) not acknowledged by the server"
+              + (unacked.empty() ? "\n" : ":\n");
+  for (const auto& s : unacked)
+    text += "  to " + s.to + ": " + s.about + "\n";
+  std::fputs(text.c_str(), stderr);
 }
 
 // Lines from the io thread and from stdin commands never interleave, and each is

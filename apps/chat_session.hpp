@@ -39,8 +39,11 @@ private:
   void on_key_changed(const parley::key_change& k);
   /// What our message `id` was, to print beside its id: " \"hello…\"", or "" if unknown.
   std::string about(const std::string& id);
+  /// Like about(), for a send that got its ack (`acknowledged`) or was refused.
+  std::string settle(const std::string& id, bool acknowledged);
   void end_halted();
   int drain();
+  void say_unacknowledged(size_t left);
   void print(const std::string& line);
   void print_error(const parley::client_error& err);
 

@@ -293,6 +293,25 @@ TEST_F(ChatTest, CtrlCWaitsForWhatWasTypedToBeAcknowledged) {
   EXPECT_TRUE(bob.wait_output("alice: before I go")) << bob.output();
 }
 
+// Messages the server never took by the end of the wait after the input ends are named
+// on stderr, each with its recipient and start, and the exit code says so.
+TEST_F(ChatTest, SaysWhichMessagesWereNotAcknowledgedWhenTheInputEnds) {
+  chat_process alice{dir / "home", node->client_url(), "alice"};
+  ASSERT_TRUE(alice.wait_output("* connected")) << alice.output();
+  node->kill9();  // nothing alice sends from now on can be acknowledged
+  alice.write_line("/to bob");
+  alice.write_line("are you there? this will not arrive");
+  alice.write_line("nor this");
+  alice.close_stdin();
+  EXPECT_EQ(alice.wait_exit(seconds{15}), 1) << alice.output();  // after its 10 s wait
+  auto out = alice.output();
+  EXPECT_NE(out.find("2 message(s) not acknowledged by the server:\n"
+                     "  to bob: \"are you there? this will…\"\n"
+                     "  to bob: \"nor this\"\n"),
+            std::string::npos)
+    << out;
+}
+
 // A server that cannot be reached is said, once, instead of a blank screen.
 TEST_F(ChatTest, AServerThatCannotBeReachedIsSaidOnce) {
   chat_process bob{dir / "home", "ws://127.0.0.1:1/v1/ws", "bob"};

@@ -18,18 +18,33 @@ TEST(SentMessagesTest, FindsWhatWasSentUntilItIsRefused) {
   EXPECT_NE(sent.find("m2"), nullptr);
 }
 
-// A long session keeps the latest sends only; older receipts show their id alone.
-TEST(SentMessagesTest, ForgetsTheOldestPastItsCapacity) {
+// A long session keeps the latest acknowledged sends only (older receipts show their id
+// alone), and every send still waiting for its ack.
+TEST(SentMessagesTest, ForgetsTheOldestAcknowledgedPastItsCapacity) {
   sent_messages sent{2};
-  sent.add("m1", {"bob", "1"});
-  sent.add("m2", {"bob", "2"});
-  sent.refused("m2");
-  sent.add("m3", {"bob", "3"});
-  EXPECT_NE(sent.find("m1"), nullptr);  // m2's refusal made room
-  sent.add("m4", {"bob", "4"});
+  for (auto id : {"m1", "m2", "m3", "m4"})
+    sent.add(id, {"bob", id});
+  sent.acked("m1");
+  sent.acked("m2");
+  sent.acked("m3");
   EXPECT_EQ(sent.find("m1"), nullptr);
+  EXPECT_NE(sent.find("m2"), nullptr);
   EXPECT_NE(sent.find("m3"), nullptr);
-  EXPECT_NE(sent.find("m4"), nullptr);
+  EXPECT_NE(sent.find("m4"), nullptr);  // not acknowledged: never forgotten
+}
+
+TEST(SentMessagesTest, UnacknowledgedAreTheSendsNeitherAckedNorRefusedInOrder) {
+  sent_messages sent;
+  for (auto id : {"m1", "m2", "m3", "m4"})
+    sent.add(id, {id[1] == '4' ? "#g-1" : "bob", id});
+  sent.acked("m2");
+  sent.refused("m3");
+  sent.refused("q1");  // a request's error, not a send
+  auto left = sent.unacknowledged();
+  ASSERT_EQ(left.size(), 2u);
+  EXPECT_EQ(left[0].about, "m1");
+  EXPECT_EQ(left[1].to, "#g-1");
+  EXPECT_EQ(left[1].about, "m4");
 }
 
 } // namespace
