@@ -31,7 +31,8 @@ constexpr const char* help_text =
   "/subscribe USER  report when USER comes online or goes offline\n"
   "/help            this list\n"
   "/quit            leave (after the server has everything you sent)\n"
-  "anything else    a message to the current peer (blank lines are not sent)";
+  "anything else    a message to the current peer (blank lines are not sent; a line of\n"
+  "                 4095 bytes, a terminal's limit, gets a warning that it may be cut)";
 
 // The bytes of the file at `path` (a leading ~/ is the home directory), or why not.
 std::optional<std::string> read_for_sending(std::string path, std::string& why) {

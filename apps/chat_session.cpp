@@ -24,6 +24,11 @@ namespace {
 
 constexpr auto drain_timeout = std::chrono::seconds{10};
 
+// A terminal in canonical mode (Linux's N_TTY) keeps at most 4096 bytes of a line, the
+// newline included, and drops what is typed past them. Piped input has no such limit, so
+// a line of this length there is only probably cut; the warning says "may".
+constexpr size_t terminal_line_limit = 4095;
+
 } // namespace
 
 void mask_interrupts(int how) {
@@ -45,6 +50,9 @@ int chat_session::run() {
   }
   take_interrupts_here();
   for (std::string line; std::getline(std::cin, line);) {
+    if (line.size() == terminal_line_limit)
+      print("! that line has 4095 bytes, the most a terminal passes on: its end may have "
+            "been cut off (what arrived is handled as it is)");
     if (!line.empty() && line.back() == '\r')
       line.pop_back();
     if (!handle(line))

@@ -293,6 +293,20 @@ TEST_F(ChatTest, CtrlCWaitsForWhatWasTypedToBeAcknowledged) {
   EXPECT_TRUE(bob.wait_output("alice: before I go")) << bob.output();
 }
 
+// A terminal passes on at most 4095 bytes of a line and drops the rest: a line of just
+// that length was probably cut, and the user is told so (it is still sent).
+TEST_F(ChatTest, WarnsThatALineOfTheTerminalsLimitMayHaveBeenCut) {
+  alice_and_bob talk{dir / "home", node->client_url()};
+  auto &alice = *talk.alice, &bob = talk.bob;
+  alice.write_line(std::string(4094, 'a'));
+  alice.write_line(std::string(4095, 'b'));
+  ASSERT_TRUE(bob.wait_output("alice: " + std::string(4095, 'b'))) << bob.output();
+  auto out = alice.output();
+  auto warning = out.find("may have been cut");
+  EXPECT_NE(warning, std::string::npos) << out;
+  EXPECT_EQ(warning, out.rfind("may have been cut")) << out;
+}
+
 // Messages the server never took by the end of the wait after the input ends are named
 // on stderr, each with its recipient and start, and the exit code says so.
 TEST_F(ChatTest, SaysWhichMessagesWereNotAcknowledgedWhenTheInputEnds) {
