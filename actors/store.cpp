@@ -246,11 +246,15 @@ void fail_all(std::vector<write_op>& ops, const caf::error& err) {
 void queue_flush(self_ptr self);
 
 // Copies the WAL into the database through the store's own connection; the next commit
-// then starts the WAL over. Busy (the background checkpoint runs) is no failure.
-void checkpoint_here(self_ptr self, const char* why) {
-  if (auto done = self->state.db->checkpoint(); !done)
+// then starts the WAL over. False when busy (the background checkpoint runs) or failed.
+bool checkpoint_here(self_ptr self, const char* why) {
+  auto done = self->state.db->checkpoint();
+  if (!done) {
     SPDLOG_LOGGER_WARN(logs::store(), "event=checkpoint_failed at={} err={}", why,
                        self->system().render(done.error()));
+    return false;
+  }
+  return *done;
 }
 
 // After a commit: copies the rest of a full WAL once a background pass has ended since
@@ -267,10 +271,11 @@ void restart_wal_when_due(self_ptr self) {
     st.wal_full_at_pass = passes;
     return;
   }
-  if (passes > *st.wal_full_at_pass || frames >= 2 * st.wal_restart_frames) {
-    checkpoint_here(self, "wal_full");
+  // Busy (a background pass holds the checkpoint) or failed: tried again after the next
+  // commit.
+  if ((passes > *st.wal_full_at_pass || frames >= 2 * st.wal_restart_frames)
+      && checkpoint_here(self, "wal_full"))
     st.wal_full_at_pass.reset();
-  }
 }
 
 // One transaction: the oldest buffered writes, and a few last_seen updates. Whatever

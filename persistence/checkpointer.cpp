@@ -70,7 +70,8 @@ void checkpointer::run() {
     else if (rc == SQLITE_OK && wal_frames < 0)
       read_schema();
     lock.lock();
-    ++completed_;  // counted before the pause: the store waits for a fresh pass
+    if (rc == SQLITE_OK)
+      ++completed_;  // counted before the pause: the store waits for a fresh pass
     lock.unlock();
     std::this_thread::sleep_for(pause_);
     lock.lock();

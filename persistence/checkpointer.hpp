@@ -29,7 +29,8 @@ public:
   /// Asks for a checkpoint soon; cheap, never blocks on the checkpoint itself.
   void request();
 
-  /// Checkpoints completed so far (counted as each one ends, before the pause).
+  /// Checkpoints completed so far (counted as each one ends, before the pause; busy or
+  /// failed ones do not count).
   uint64_t completed() const;
 
 private:
