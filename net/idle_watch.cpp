@@ -32,10 +32,15 @@ void idle_watch::arm() {
 }
 
 void idle_watch::sweep() {
-  auto now = now_ms();
+  auto now = steady_ms();
+  int pings_left = max_pings_per_sweep;
   for (size_t i = 0; i < watched_.size();) {
     auto connection = watched_[i].lock();
-    if (connection && connection->check_idle(now, timeout_)) {
+    auto result = connection ? connection->check_idle(now, timeout_, pings_left > 0)
+                             : idle_watched::check::done;
+    if (result == idle_watched::check::pinged)
+      --pings_left;
+    if (result != idle_watched::check::done) {
       ++i;
       continue;
     }

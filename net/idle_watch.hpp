@@ -7,7 +7,10 @@
 // still silent at the timeout is closed, which ends its session.
 //
 // One sweep per node instead of a timer per connection: a waiting timer costs more
-// bytes than an idle connection can spare (docs/benchmarks.md, idle memory).
+// bytes than an idle connection can spare (docs/benchmarks.md, idle memory). A sweep
+// sends at most max_pings_per_sweep pings: clients that connected together fall silent
+// together, and thousands of sends in one handler would hold every actor (the worker
+// runs the sockets too).
 
 #include <chrono>
 #include <cstdint>
@@ -22,14 +25,19 @@ namespace parley {
 /// A connection the watch sweeps; called on the Asio thread only.
 class idle_watched {
 public:
+  enum class check { alive, pinged, done };
+
   virtual ~idle_watched() = default;
-  /// The sweep at `now_ms`: the connection pings or closes itself if it has been silent
-  /// for half of `timeout` or all of it. False once it is done (the watch drops it).
-  virtual bool check_idle(int64_t now_ms, std::chrono::milliseconds timeout) = 0;
+  /// The sweep at `now` (steady_ms). A connection silent for half of `timeout` pings its
+  /// client, if `may_ping` (pings per sweep are bounded); one still silent half a
+  /// timeout after its ping closes itself, and is done (the watch drops it).
+  virtual check check_idle(int64_t now, std::chrono::milliseconds timeout, bool may_ping) = 0;
 };
 
 class idle_watch {
 public:
+  static constexpr int max_pings_per_sweep = 256;
+
   /// `timeout`: how long a client may stay silent before its connection is closed.
   idle_watch(boost::asio::io_context& io, std::chrono::milliseconds timeout);
 
@@ -38,7 +46,7 @@ public:
   /// Asio thread only, like the sweep.
   void watch(std::weak_ptr<idle_watched> connection);
 
-  /// Starts sweeping; the sweeps stop with the io_context.
+  /// Starts sweeping, every quarter of the timeout (at most a second).
   void start();
 
 private:

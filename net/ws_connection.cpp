@@ -1,6 +1,8 @@
 #include "net/ws_connection.hpp"
 
+#include <algorithm>
 #include <array>
+#include <cstdint>
 
 #include <sys/socket.h>
 
@@ -17,6 +19,9 @@ namespace parley {
 namespace {
 
 constexpr auto hello_timeout = std::chrono::seconds{10};
+// Reads per readiness before the connection waits again: a client that keeps its socket
+// full must not hold the worker, which runs every actor too.
+constexpr int max_reads_per_wake = 4;
 
 uint16_t close_code(close_reason why) {
   switch (why) {
@@ -55,7 +60,7 @@ void ws_connection::start(const std::string& handshake, const std::string& lefto
   boost::system::error_code ec;
   socket_.non_blocking(true, ec);
   socket_.set_option(boost::asio::socket_base::keep_alive(true), ec);
-  heard_ms_ = now_ms();
+  heard_ms_ = steady_ms();
   if (ctx_.idle)
     ctx_.idle->watch(weak_from_this());
   login_ = std::make_unique<awaiting_login>(
@@ -91,7 +96,7 @@ void ws_connection::wait_readable() {
 
 void ws_connection::read_available() {
   auto& buf = scratch();
-  for (;;) {
+  for (int reads = 0; reads < max_reads_per_wake; ++reads) {
     boost::system::error_code ec;
     auto n = socket_.read_some(boost::asio::buffer(buf), ec);
     if (ec == boost::asio::error::would_block)
@@ -100,8 +105,8 @@ void ws_connection::read_available() {
       finish();
       return;
     }
-    heard_ms_ = now_ms();
-    silence_pinged_ = false;
+    heard_ms_ = steady_ms();
+    pinged_after_ms_ = -1;
     reader_.feed(buf.data(), n);
     if (!reader_.drain([this](auto ev) { return dispatch(ev); }))
       return;
@@ -130,7 +135,9 @@ bool ws_connection::dispatch(ws::reader::event ev) {
       tell_alive();
       return true;
     case event::pong:
-      tell_alive();
+      // The answer to our own ping (idle_watch): the client lives, but its user did
+      // nothing; counting it for last_seen would write every idle user's row twice a
+      // minute.
       return true;
     case event::close:
       enqueue_close(ws::status::normal);
@@ -146,10 +153,10 @@ bool ws_connection::dispatch(ws::reader::event ev) {
   return true;
 }
 
-// A ping or pong is a frame of the user's too (last_seen), but a flood of them must cost
-// pongs, not actor messages.
+// A ping is a frame of the user's too (last_seen), but a flood of them must cost pongs,
+// not actor messages.
 void ws_connection::tell_alive() {
-  if (auto now = now_ms(); phase_ == phase::open && now - alive_told_ms_ >= 1000) {
+  if (auto now = steady_ms(); phase_ == phase::open && now - alive_told_ms_ >= 1000) {
     alive_told_ms_ = now;
     caf::anon_send(session_, client_alive{});
   }
@@ -370,20 +377,24 @@ void ws_connection::finish() {
   }
 }
 
-bool ws_connection::check_idle(int64_t now_ms, std::chrono::milliseconds timeout) {
+idle_watched::check ws_connection::check_idle(int64_t now, std::chrono::milliseconds timeout,
+                                              bool may_ping) {
   if (phase_ == phase::closed)
-    return false;
-  auto silent = now_ms - heard_ms_;
-  if (silent >= timeout.count()) {
+    return check::done;
+  auto silent = now - heard_ms_;
+  auto half = timeout.count() / 2;
+  if (pinged_after_ms_ >= 0) {
+    if (silent - pinged_after_ms_ < half)
+      return check::alive;
     SPDLOG_LOGGER_DEBUG(logs::net(), "event=client_silent silent_ms={}", silent);
     close_silent();
-    return false;
+    return check::done;
   }
-  if (silent >= timeout.count() / 2 && !silence_pinged_) {
-    silence_pinged_ = true;
-    enqueue(ws::opcode::ping, {});
-  }
-  return true;
+  if (silent < half || !may_ping)
+    return check::alive;
+  pinged_after_ms_ = static_cast<int32_t>(std::min<int64_t>(silent, INT32_MAX));
+  enqueue(ws::opcode::ping, {});
+  return check::pinged;
 }
 
 void ws_connection::close_silent() {

@@ -48,7 +48,7 @@ public:
   void cork() override;
   std::vector<int64_t> uncork() override;
 
-  bool check_idle(int64_t now_ms, std::chrono::milliseconds timeout) override;
+  check check_idle(int64_t now, std::chrono::milliseconds timeout, bool may_ping) override;
 
 private:
   enum class phase { awaiting_hello, open, closed };
@@ -104,12 +104,12 @@ private:
   bool close_queued_ = false;
   bool corked_ = false;
   bool socket_closed_ = false;
-  // When a WebSocket ping or pong last told the session the client is alive.
+  // When a WebSocket ping last told the session the client is alive (steady_ms).
   int64_t alive_told_ms_ = 0;
-  // When bytes last came from the client, and whether the silence since was pinged
-  // (Asio thread only).
+  // When bytes last came from the client (steady_ms), and how long after that the
+  // client was pinged (-1: not yet). Asio thread only.
   int64_t heard_ms_ = 0;
-  bool silence_pinged_ = false;
+  int32_t pinged_after_ms_ = -1;
 };
 
 } // namespace parley

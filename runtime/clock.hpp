@@ -17,4 +17,10 @@ inline int64_t steady_ns() {
   return duration_cast<nanoseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
+/// Monotonic milliseconds, for timeouts that a step of the wall clock must not move.
+inline int64_t steady_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
 } // namespace parley

@@ -10,9 +10,11 @@
 //            ready or another thread enqueues a job (which posts a wake-up)
 //
 // Load it with cfg.load<io_worker_coordinator>() and scheduler.max-threads 1; the
-// io_context is then io_of(system).
+// io_context is then io_of(system). Nothing that runs on it may block: a blocking
+// socket handler holds every actor of the node.
 
 #include <atomic>
+#include <cassert>
 #include <chrono>
 #include <memory>
 
@@ -52,6 +54,9 @@ public:
 
   template <class Coordinator>
   void central_enqueue(Coordinator* self, caf::resumable* job) {
+    // One worker only: a second one sleeping in run_one() could take the first one's
+    // wake-up post, and the first would sleep with jobs waiting.
+    assert(self->num_workers() == 1);
     self->worker_by_id(0)->external_enqueue(job);
   }
 
@@ -78,11 +83,13 @@ public:
     auto& data = d(self);
     for (;;) {
       if (auto* job = data.queue.take_head()) {
-        // Busy actors must not starve the sockets.
+        // Busy actors must not starve the sockets, nor busy sockets the actors: a few
+        // ready handlers every 100 us (poll() would run on while sockets stay ready).
         auto now = std::chrono::steady_clock::now();
         if (now - data.last_poll >= poll_interval) {
           data.last_poll = now;
-          data.io->poll();
+          for (int n = 0; n < max_handlers_per_poll && data.io->poll_one() > 0; ++n) {
+          }
         }
         return job;
       }
@@ -110,17 +117,12 @@ public:
 
 private:
   static constexpr auto poll_interval = std::chrono::microseconds{100};
+  static constexpr int max_handlers_per_poll = 64;
 };
 
 using io_worker_coordinator = caf::scheduler::coordinator<io_worker_policy>;
 
-inline io_worker_policy::worker_data::worker_data(caf::scheduler::abstract_coordinator* parent)
-  : io(static_cast<io_worker_coordinator*>(parent)->data().io) {
-}
-
 /// The io_context run by the worker of a system that loaded io_worker_coordinator.
-inline boost::asio::io_context& io_of(caf::actor_system& sys) {
-  return *static_cast<io_worker_coordinator&>(sys.scheduler()).data().io;
-}
+boost::asio::io_context& io_of(caf::actor_system& sys);
 
 } // namespace parley
