@@ -75,4 +75,24 @@ TEST_F(IdleClientTest, AClientThatAnswersPingsStaysOnline) {
   EXPECT_EQ((*msg)["body"], "still there?");
 }
 
+// A pong answers the server's ping on its own: the app runs, but its user did nothing,
+// so last_seen stays at bob's last frame of his own.
+TEST_F(IdleClientTest, PongsToTheServersPingsDoNotMoveLastSeen) {
+  ASSERT_NO_FATAL_FAILURE(alice_watches_bob());
+  auto after_login = std::chrono::duration_cast<milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  // Pinged after a second of silence; bob's and alice's reads answer the pings.
+  for (int i = 0; i < 8; ++i) {
+    EXPECT_FALSE(bob->recv(milliseconds{200}));
+    EXPECT_FALSE(bob_told_offline(milliseconds{200}));
+  }
+  bob.reset();
+  auto offline = bob_told_offline(seconds{2});
+  ASSERT_TRUE(offline);
+  EXPECT_LT((*offline)["last_seen"].as_int64(), after_login)
+    << "last_seen moved " << (*offline)["last_seen"].as_int64() - after_login
+    << " ms past bob's last frame";
+}
+
 } // namespace parley::testing
