@@ -47,26 +47,29 @@ caf::result<media_info> put(media_self self, std::string& content_type, std::str
   return later;
 }
 
-// The nodes that may hold `id` other than this one: its owners first, then any other
-// live node, which may still hold it from before a change of the cluster that handoff
-// has not caught up with. `owner_here` tells whether this node is an owner.
-std::vector<std::string> holders_to_ask(media_self self, const std::string& id,
-                                        bool& owner_here) {
+// Where `id` may be besides here: its owners first, then any other live node, which
+// may still hold it from before a change of the cluster that handoff has not caught up
+// with; and whether this node is an owner (then a fetched copy is kept: read repair).
+struct holders {
+  std::vector<std::string> others;
+  bool owner_here = false;
+};
+
+holders holders_of(media_self self, const std::string& id) {
   auto snap = snapshot_of(self->state.cluster);
   auto owners = snap->owners(id);
-  owner_here = false;
-  std::vector<std::string> candidates;
+  holders found;
   for (const auto& n : owners) {
     if (snap->is_local(n))
-      owner_here = true;
+      found.owner_here = true;
     else
-      candidates.push_back(n);
+      found.others.push_back(n);
   }
   for (const auto& m : snap->members())
     if (m.up && !snap->is_local(m.info.id)
         && std::find(owners.begin(), owners.end(), m.info.id) == owners.end())
-      candidates.push_back(m.info.id);
-  return candidates;
+      found.others.push_back(m.info.id);
+  return found;
 }
 
 caf::result<media_piece> get(media_self self, const std::string& id) {
@@ -78,11 +81,10 @@ caf::result<media_piece> get(media_self self, const std::string& id) {
     st.metrics->media_downloads.inc();
     return whole;
   }
-  bool owner_here = false;
-  auto candidates = holders_to_ask(self, id, owner_here);
+  auto where = holders_of(self, id);
   auto promise = answer_even_if_stopped(self->make_response_promise<media_piece>());
-  fetch_object(self, std::move(candidates), id,
-               [self, promise, owner_here](caf::expected<media_piece> whole) {
+  fetch_object(self, std::move(where.others), id,
+               [self, promise, owner_here = where.owner_here](caf::expected<media_piece> whole) {
                  if (!whole) {
                    promise.deliver(std::move(whole.error()));
                    return;
@@ -107,15 +109,14 @@ caf::result<media_info> stat(media_self self, const std::string& id) {
       return std::move(meta.error());
     return info_of(id, *meta);
   }
-  bool owner_here = false;
-  auto candidates = holders_to_ask(self, id, owner_here);
   auto promise = answer_even_if_stopped(self->make_response_promise<media_info>());
-  fetch_info(self, std::move(candidates), id, [promise](caf::expected<media_piece> head) mutable {
-    if (head)
-      promise.deliver(std::move(head->info));
-    else
-      promise.deliver(std::move(head.error()));
-  });
+  fetch_info(self, holders_of(self, id).others, id,
+             [promise](caf::expected<media_piece> head) mutable {
+               if (head)
+                 promise.deliver(std::move(head->info));
+               else
+                 promise.deliver(std::move(head.error()));
+             });
   return promise.later();
 }
 

@@ -10,7 +10,8 @@ namespace parley {
 
 namespace {
 
-bool parse_port(const std::string& text, uint16_t& port) {
+// A decimal number from 0 to 65,535 (a port, a count, seconds).
+bool parse_small_number(const std::string& text, uint16_t& out) {
   if (text.empty() || text.size() > 5)
     return false;
   unsigned value = 0;
@@ -21,8 +22,12 @@ bool parse_port(const std::string& text, uint16_t& port) {
   }
   if (value > 65535)
     return false;
-  port = static_cast<uint16_t>(value);
+  out = static_cast<uint16_t>(value);
   return true;
+}
+
+bool parse_port(const std::string& text, uint16_t& port) {
+  return parse_small_number(text, port);
 }
 
 bool split_flag(const std::string& arg, std::string& name, std::string& value,
@@ -209,7 +214,7 @@ flag_result parse_node_flags(const std::vector<std::string>& args) {
       s.cluster.seeds = std::move(*list);
     } else if (name == "replicas") {
       uint16_t n = 0;
-      if (!parse_port(value, n) || n < 1 || n > 9)
+      if (!parse_small_number(value, n) || n < 1 || n > 9)
         return fail("--replicas must be a number from 1 to 9, got '" + value + "'");
       s.cluster.replicas = n;
     } else if (name == "sync") {
@@ -243,7 +248,7 @@ flag_result parse_node_flags(const std::vector<std::string>& args) {
       s.push_webhook = std::move(*url);
     } else if (name == "client-idle-timeout") {
       uint16_t seconds = 0;
-      if (!parse_port(value, seconds) || seconds < 1 || seconds > 3600)
+      if (!parse_small_number(value, seconds) || seconds < 1 || seconds > 3600)
         return fail("--client-idle-timeout must be a number of seconds from 1 to 3600, got '"
                     + value + "'");
       s.client_idle_timeout = std::chrono::seconds{seconds};
