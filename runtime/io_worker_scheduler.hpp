@@ -9,8 +9,9 @@
 //            none -> run one ready socket handler, or sleep in epoll until a socket is
 //            ready or another thread enqueues a job (which posts a wake-up)
 //
-// Load it with cfg.load<io_worker_coordinator>() and scheduler.max-threads 1; the
-// io_context is then io_of(system). Nothing that runs on it may block: a blocking
+// Load it with cfg.load<io_worker_coordinator>(), scheduler.max-threads 1 and a bounded
+// scheduler.max-throughput (an actor that never runs dry would otherwise hold the
+// sockets for good); the io_context is then io_of(system). Nothing that runs on it may block: a blocking
 // socket handler holds every actor of the node.
 
 #include <atomic>
