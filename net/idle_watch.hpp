@@ -41,8 +41,6 @@ public:
   /// `timeout`: how long a client may stay silent before its connection is closed.
   idle_watch(boost::asio::io_context& io, std::chrono::milliseconds timeout);
 
-  std::chrono::milliseconds timeout() const { return timeout_; }
-
   /// Asio thread only, like the sweep.
   void watch(std::weak_ptr<idle_watched> connection);
 

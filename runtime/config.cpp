@@ -26,10 +26,6 @@ bool parse_small_number(const std::string& text, uint16_t& out) {
   return true;
 }
 
-bool parse_port(const std::string& text, uint16_t& port) {
-  return parse_small_number(text, port);
-}
-
 bool split_flag(const std::string& arg, std::string& name, std::string& value,
                 bool& has_value) {
   if (arg.rfind("--", 0) != 0 || arg.size() < 3)
@@ -81,7 +77,7 @@ std::optional<endpoint> parse_endpoint(const std::string& text) {
       return std::nullopt;
   endpoint ep;
   ep.host = host;
-  if (!parse_port(text.substr(colon + 1), ep.port))
+  if (!parse_small_number(text.substr(colon + 1), ep.port))
     return std::nullopt;
   return ep;
 }
@@ -117,7 +113,7 @@ std::optional<http_url> parse_http_url(const std::string& text) {
   auto bracket = authority.rfind(']');
   if (port_colon != std::string::npos
       && (bracket == std::string::npos || port_colon > bracket)) {
-    if (!parse_port(authority.substr(port_colon + 1), url.port) || url.port == 0)
+    if (!parse_small_number(authority.substr(port_colon + 1), url.port) || url.port == 0)
       return std::nullopt;
     authority = authority.substr(0, port_colon);
   }

@@ -3,6 +3,7 @@
 // and a peer whose identity key changed is reported and refused until trusted.
 
 #include <thread>
+#include <tuple>
 
 #include <boost/json.hpp>
 #include <sodium.h>
@@ -20,7 +21,15 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-class E2eClientTest : public ClientTest {};
+class E2eClientTest : public ClientTest {
+protected:
+  /// bob online, his message to carol (who never signed in) refused with unknown_user.
+  void bob_refused_by_unknown_carol(client*& bob, recorder*& b) {
+    std::tie(bob, b) = start_online("bob");
+    auto refused = bob->send("carol", "are you there?");
+    ASSERT_TRUE(b->wait_for("error unknown_user " + refused));
+  }
+};
 
 TEST_F(E2eClientTest, WaitingMessagesAreStoredAsCiphertextOnly) {
   start_online("bob");
@@ -165,9 +174,9 @@ TEST_F(E2eClientTest, PlaintextBodyIsReportedNotShown) {
 // bob asked for carol's key before she ever logged in; her first message must still
 // open, not be refused with what the server said back then.
 TEST_F(E2eClientTest, LookupThatFailedIsAskedAgainWhenThePeerWrites) {
-  auto [bob, b] = start_online("bob");
-  auto refused = bob->send("carol", "are you there?");
-  ASSERT_TRUE(b->wait_for("error unknown_user " + refused));
+  client* bob = nullptr;
+  recorder* b = nullptr;
+  ASSERT_NO_FATAL_FAILURE(bob_refused_by_unknown_carol(bob, b));
   auto [carol, c] = start_online("carol");
   auto id = carol->send("bob", "now I am");
   ASSERT_TRUE(b->wait_for("msg " + id));
@@ -180,9 +189,9 @@ TEST_F(E2eClientTest, LookupThatFailedIsAskedAgainWhenThePeerWrites) {
 // The README's first steps: bob writes to carol before she ever signed in. Once she
 // has, bob's next message reaches her without a restart of bob's client.
 TEST_F(E2eClientTest, APeerWhoSignsInLaterCanBeWrittenToWithoutARestart) {
-  auto [bob, b] = start_online("bob");
-  auto refused = bob->send("carol", "are you there?");
-  ASSERT_TRUE(b->wait_for("error unknown_user " + refused));
+  client* bob = nullptr;
+  recorder* b = nullptr;
+  ASSERT_NO_FATAL_FAILURE(bob_refused_by_unknown_carol(bob, b));
   auto [carol, c] = start_online("carol");
   auto id = bob->send("carol", "now you are");
   EXPECT_TRUE(c->wait_for("msg " + id));

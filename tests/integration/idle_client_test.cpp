@@ -1,6 +1,7 @@
 // A client that stops answering is closed, so its user does not stay online for good
 // (--client-idle-timeout; docs/protocol.md "Silent clients").
 
+#include "runtime/clock.hpp"
 #include "tests/integration/node_fixture.hpp"
 
 namespace parley::testing {
@@ -79,9 +80,7 @@ TEST_F(IdleClientTest, AClientThatAnswersPingsStaysOnline) {
 // so last_seen stays at bob's last frame of his own.
 TEST_F(IdleClientTest, PongsToTheServersPingsDoNotMoveLastSeen) {
   ASSERT_NO_FATAL_FAILURE(alice_watches_bob());
-  auto after_login = std::chrono::duration_cast<milliseconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
+  auto after_login = now_ms();
   // Pinged after a second of silence; bob's and alice's reads answer the pings.
   for (int i = 0; i < 8; ++i) {
     EXPECT_FALSE(bob->recv(milliseconds{200}));

@@ -1,5 +1,6 @@
 // One-to-one messaging through a real node (PROTOCOL.md sections 3 and 4).
 
+#include "runtime/clock.hpp"
 #include "tests/integration/node_fixture.hpp"
 
 namespace parley::testing {
@@ -189,9 +190,7 @@ TEST_F(MessagingTest, ARefusedFrameStillCountsForLastSeen) {
   auto alice = login("alice");
   auto bob = login("bob");
   std::this_thread::sleep_for(milliseconds{30});
-  auto before = std::chrono::duration_cast<milliseconds>(
-                  std::chrono::system_clock::now().time_since_epoch())
-                  .count();
+  auto before = now_ms();
   bob->send_text("{not json");
   ASSERT_TRUE(bob->recv_op("error"));
   bob.reset();
