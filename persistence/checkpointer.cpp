@@ -6,8 +6,28 @@
 
 namespace parley {
 
-checkpointer::checkpointer(std::filesystem::path database, std::chrono::milliseconds pause)
-  : database_(std::move(database)), pause_(pause), thread_([this] { run(); }) {
+namespace {
+
+// SQLite syncs the database file only at the end of a checkpoint that reached the end of
+// the WAL, which under steady writes never happens: the pages of every pass stayed dirty
+// in the page cache until the store's WAL restart, whose fsync then wrote seconds of them
+// while commits waited (7 ms growing to 43 ms over 120 s at 5,000 msg/s). Synced after
+// each pass, they are written here, off the commits' path.
+int sync_database_file(sqlite3* db) {
+  sqlite3_file* file = nullptr;
+  int rc = sqlite3_file_control(db, "main", SQLITE_FCNTL_FILE_POINTER, &file);
+  if (rc != SQLITE_OK)
+    return rc;
+  if (!file || !file->pMethods)
+    return SQLITE_MISUSE;
+  return file->pMethods->xSync(file, SQLITE_SYNC_NORMAL);
+}
+
+} // namespace
+
+checkpointer::checkpointer(std::filesystem::path database, std::chrono::milliseconds pause,
+                           const char* vfs)
+  : database_(std::move(database)), pause_(pause), vfs_(vfs), thread_([this] { run(); }) {
 }
 
 checkpointer::~checkpointer() {
@@ -37,7 +57,7 @@ uint64_t checkpointer::completed() const {
 void checkpointer::run() {
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(database_.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-                      nullptr)
+                      vfs_)
       != SQLITE_OK) {
     SPDLOG_LOGGER_ERROR(logs::store(), "event=checkpointer_open_failed file={} err={}",
                         database_.string(), sqlite3_errmsg(db));
@@ -69,6 +89,12 @@ void checkpointer::run() {
       SPDLOG_LOGGER_WARN(logs::store(), "event=checkpoint_failed err={}", sqlite3_errstr(rc));
     else if (rc == SQLITE_OK && wal_frames < 0)
       read_schema();
+    if (rc == SQLITE_OK && wal_frames > 0) {
+      rc = sync_database_file(db);
+      if (rc != SQLITE_OK)
+        SPDLOG_LOGGER_WARN(logs::store(), "event=database_sync_failed err={}",
+                           sqlite3_errstr(rc));
+    }
     lock.lock();
     if (rc == SQLITE_OK)
       ++completed_;  // counted before the pause: the store waits for a fresh pass

@@ -19,8 +19,10 @@ namespace parley {
 
 class checkpointer {
 public:
-  /// Starts the thread. `pause` is the least time between two checkpoints.
-  checkpointer(std::filesystem::path database, std::chrono::milliseconds pause);
+  /// Starts the thread. `pause` is the least time between two checkpoints; `vfs` names
+  /// the SQLite VFS of its connection (null: the default one).
+  checkpointer(std::filesystem::path database, std::chrono::milliseconds pause,
+               const char* vfs = nullptr);
   ~checkpointer();
 
   checkpointer(const checkpointer&) = delete;
@@ -29,8 +31,8 @@ public:
   /// Asks for a checkpoint soon; cheap, never blocks on the checkpoint itself.
   void request();
 
-  /// Checkpoints completed so far (counted as each one ends, before the pause; busy or
-  /// failed ones do not count).
+  /// Checkpoints completed so far (counted as each one ends with the database file
+  /// synced, before the pause; busy or failed ones do not count).
   uint64_t completed() const;
 
 private:
@@ -38,6 +40,7 @@ private:
 
   std::filesystem::path database_;
   std::chrono::milliseconds pause_;
+  const char* vfs_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   bool wanted_ = false;
