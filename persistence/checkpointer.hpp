@@ -31,8 +31,9 @@ public:
   /// Asks for a checkpoint soon; cheap, never blocks on the checkpoint itself.
   void request();
 
-  /// Checkpoints completed so far (counted as each one ends with the database file
-  /// synced, before the pause; busy or failed ones do not count).
+  /// Checkpoints completed with the database file synced (at most one a second), counted
+  /// as each one ends, before the pause; busy or failed ones, and those left unsynced,
+  /// do not count.
   uint64_t completed() const;
 
 private:
