@@ -43,7 +43,7 @@ struct mailbox_state;
 
 struct mailbox_settings {
   std::chrono::seconds idle_after{60};  // stop after this long without use
-  size_t inbox_batch = 1000;            // items per long-poll answer
+  size_t inbox_batch = 1000;            // messages, and receipts, per long-poll answer
   const cluster_view* cluster = nullptr;  // none: a node of its own, no copies
   bool push = false;  // a push notifier runs (--push-webhook): tell it of offline messages
   const local_virtual_actors* local = nullptr;  // none: routers ask the supervisors

@@ -30,18 +30,28 @@ public:
   /// receipts are numbered separately by the store.
   void append(mailbox_item item);
 
-  /// Calls f(item) for the first `limit` waiting items in the order they came: receipts
-  /// and messages (numbered apart) merged by their times, each kind in arrival order,
-  /// a receipt first at equal times.
+  /// Calls f(item) for the waiting items in the order they came: receipts and messages
+  /// (numbered apart) merged by their times, each kind in arrival order, a receipt first
+  /// at equal times; at most `limit_per_kind` of each kind, so that messages a client
+  /// never confirms do not hold back the receipts that came after them.
   template <class F>
-  void for_each(F f, size_t limit = SIZE_MAX) const {
+  void for_each(F f, size_t limit_per_kind = SIZE_MAX) const {
     auto r = receipts_.begin();
     auto m = messages_.begin();
-    for (; limit > 0 && (r != receipts_.end() || m != messages_.end()); --limit) {
-      if (m == messages_.end() || (r != receipts_.end() && r->second.ts <= m->second.ts))
+    size_t receipts_left = limit_per_kind;
+    size_t messages_left = limit_per_kind;
+    for (;;) {
+      bool receipt = r != receipts_.end() && receipts_left > 0;
+      bool message = m != messages_.end() && messages_left > 0;
+      if (receipt && (!message || r->second.ts <= m->second.ts)) {
         f((r++)->second);
-      else
+        --receipts_left;
+      } else if (message) {
         f((m++)->second);
+        --messages_left;
+      } else {
+        return;
+      }
     }
   }
 
