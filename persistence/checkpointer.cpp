@@ -96,14 +96,23 @@ void checkpointer::run() {
     bool synced = rc == SQLITE_OK && wal_frames <= 0;  // nothing copied, nothing to sync
     auto now = std::chrono::steady_clock::now();
     if (rc == SQLITE_OK && wal_frames > 0 && now - last_sync >= database_sync_interval) {
+      // Commits go on during the sync, which grows with the database (45 ms after five
+      // minutes at 5,000 msg/s): a second pass copies them and a second, short sync
+      // writes their pages, so that the store's WAL restart after this pass finds
+      // little to copy and sync itself.
       rc = sync_database_file(db);
       if (rc == SQLITE_OK) {
-        synced = true;
         last_sync = now;
-      } else {
+        rc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                                       nullptr);
+        if (rc == SQLITE_OK)
+          rc = sync_database_file(db);
+      }
+      if (rc == SQLITE_OK)
+        synced = true;
+      else if (rc != SQLITE_BUSY)  // busy: the store checkpoints itself; counted next time
         SPDLOG_LOGGER_WARN(logs::store(), "event=database_sync_failed err={}",
                            sqlite3_errstr(rc));
-      }
     }
     lock.lock();
     if (synced)
