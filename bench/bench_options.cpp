@@ -38,6 +38,9 @@ std::string apply(options& o, const std::string& name, const std::string& value,
     if (!parse_uint(value, 1, 2, u))
       return bad("1 or 2");
     o.threads = static_cast<unsigned>(u);
+  } else if (name == "slices") {
+    if (!parse_double(value, 0, 3600, o.slice_s))
+      return bad("seconds per slice of the measured window (0: none)");
   } else if (name == "settle") {
     if (!parse_double(value, 0, 600, o.settle_s))
       return bad("seconds");
@@ -95,6 +98,7 @@ std::string usage() {
          "  --idle                  log in, stay idle, report the node's memory per user\n"
          "  --settle=S              idle: wait before reading the RSS (default 2)\n"
          "  --threads=1|2           io threads (default 1)\n"
+         "  --slices=S              also print ack latency for each S seconds of the window\n"
          "exit status: 0 fine, 1 the run saw lost or failed messages, 2 bad flags\n";
 }
 

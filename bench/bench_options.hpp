@@ -22,6 +22,7 @@ struct options : node_targets, traffic_flags {
   bool idle = false;
   unsigned threads = 1;            // io threads, each with its own share of the users
   double settle_s = 2;             // idle: wait before reading the RSS
+  double slice_s = 0;              // ack latency also by slices of the window; 0: not
   // Failover: this node process (one of server_pids, which then name the servers' nodes in
   // order) is SIGKILLed this many seconds into the measured window; its clients reconnect.
   int failover_kill_pid = 0;       // 0: no failover

@@ -47,6 +47,7 @@ namespace parley::bench {
 struct run_plan : load_plan {
   options opts;
   std::atomic<int64_t> kill_ns{-1};  // when the failover kill was sent; -1: not yet
+  std::atomic<int64_t> window_start_ns{0};  // since origin_ns; set before measuring
 };
 
 class load_driver final : public io_runner, private ws_handler {

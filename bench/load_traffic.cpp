@@ -1,5 +1,7 @@
 #include "bench/load_driver.hpp"
 
+#include <algorithm>
+
 // The traffic half of load_driver: sends, and what the answers to them are worth.
 
 #include <boost/asio/post.hpp>
@@ -112,7 +114,17 @@ void load_driver::on_ack(user& u, const server_frame& f) {
   ++totals_.acked;
   if (measuring()) {
     ++window_.acked;
-    window_.ack.record(now() - rec->sent_ns);
+    auto t = now();
+    window_.ack.record(t - rec->sent_ns);
+    if (plan_.opts.slice_s > 0) {
+      auto slice_ns = static_cast<int64_t>(plan_.opts.slice_s * 1e9);
+      auto index = static_cast<size_t>(
+        std::max<int64_t>(0, t - plan_.window_start_ns.load(std::memory_order_relaxed))
+        / slice_ns);
+      if (window_.ack_by_slice.size() <= index)
+        window_.ack_by_slice.resize(index + 1);
+      window_.ack_by_slice[index].record(t - rec->sent_ns);
+    }
   }
   if (plan_.opts.failover())
     note_failover_ack(u, *rec);

@@ -65,6 +65,7 @@ void print_traffic_report(std::FILE* out, const run_report& r) {
   if (o.failover())
     print_failover_report(out, r);
   latency_table(out, w, r.jitter, labels);
+  slice_table(out, w, o.slice_s);
 }
 
 void print_idle_report(std::FILE* out, const run_report& r) {

@@ -76,6 +76,19 @@ void latency_table(std::FILE* out, const window_stats& w, const latency_histogra
   table_row(out, "vm jitter (1 ms sleep)", jitter);
 }
 
+void slice_table(std::FILE* out, const window_stats& w, double slice_s) {
+  if (w.ack_by_slice.empty())
+    return;
+  std::fprintf(out, "ack latency by slice (ms)       p50      p99    p99.9   p99.99      max"
+                    "    samples\n");
+  for (size_t i = 0; i < w.ack_by_slice.size(); ++i) {
+    char label[48];
+    std::snprintf(label, sizeof(label), "%.0f-%.0f s", slice_s * static_cast<double>(i),
+                  slice_s * static_cast<double>(i + 1));
+    table_row(out, label, w.ack_by_slice[i]);
+  }
+}
+
 std::string nodes_suffix(size_t in_sum, size_t asked) {
   if (asked <= 1 && in_sum <= 1)
     return {};

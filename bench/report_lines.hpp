@@ -52,6 +52,9 @@ void window_lines(std::FILE* out, const window_stats& w, double window_s,
 void latency_table(std::FILE* out, const window_stats& w, const latency_histogram& jitter,
                    const window_labels& labels);
 
+/// With --slices: ack latency for each slice of the window, to see a long run's drift.
+void slice_table(std::FILE* out, const window_stats& w, double slice_s);
+
 /// " (sum of 3 nodes)", " (sum of 2 of 3 nodes)", or nothing for a single node, so a
 /// one-node run prints its labels as before.
 std::string nodes_suffix(size_t in_sum, size_t asked);

@@ -20,6 +20,10 @@ void window_stats::merge(const window_stats& other) {
   e2e.merge(other.e2e);
   receipt.merge(other.receipt);
   pacing_lag.merge(other.pacing_lag);
+  if (ack_by_slice.size() < other.ack_by_slice.size())
+    ack_by_slice.resize(other.ack_by_slice.size());
+  for (size_t i = 0; i < other.ack_by_slice.size(); ++i)
+    ack_by_slice[i].merge(other.ack_by_slice[i]);
 }
 
 void run_totals::count_failed_login(const char* why) {

@@ -22,6 +22,8 @@ struct window_stats {
   latency_histogram e2e;      // send -> msg at the recipient
   latency_histogram receipt;  // send -> receipt back at the sender
   latency_histogram pacing_lag;  // paced mode: how late a send left after its slot
+  // --slices: ack latency by the slice of the window the ack came in (30 KB a slice).
+  std::vector<latency_histogram> ack_by_slice;
 
   void merge(const window_stats& other);
 };
