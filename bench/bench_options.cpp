@@ -39,8 +39,8 @@ std::string apply(options& o, const std::string& name, const std::string& value,
       return bad("1 or 2");
     o.threads = static_cast<unsigned>(u);
   } else if (name == "slices") {
-    if (!parse_double(value, 0, 3600, o.slice_s))
-      return bad("seconds per slice of the measured window (0: none)");
+    if (!parse_double(value, 0, 3600, o.slice_s) || (o.slice_s > 0 && o.slice_s < 0.1))
+      return bad("seconds per slice of the measured window, at least 0.1 (0: none)");
   } else if (name == "settle") {
     if (!parse_double(value, 0, 600, o.settle_s))
       return bad("seconds");
