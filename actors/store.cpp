@@ -18,6 +18,8 @@
 
 namespace parley {
 
+using namespace store_detail;
+
 namespace {
 
 // At most ten checkpoints a second: each ends with an fsync of the database file.
@@ -62,8 +64,6 @@ group_record to_record(group_row&& r) {
   return group_record{std::move(r.gid),    std::move(r.name), std::move(r.owner),
                       std::move(r.members), r.version,         r.created};
 }
-
-using namespace store_detail;
 
 void expire(self_ptr self) {
   auto now = now_ms();

@@ -28,6 +28,8 @@
 
 namespace parley {
 
+namespace store_detail {
+
 // Answered even if the store stops with the write buffered (runtime/answered_promise).
 using store_promise = answered_promise<caf::response_promise>;
 
@@ -78,6 +80,8 @@ struct group_drop_op {
 using write_op = std::variant<append_op, status_op, erase_op, put_user_op, touch_op, keyed_op,
                               merge_op, drop_op, group_put_op, group_drop_op>;
 
+} // namespace store_detail
+
 struct store_state {
   static inline const char* name = "store";
 
@@ -89,8 +93,8 @@ struct store_state {
   // Owners whose rows a merge changed in the batch being committed: a mailbox running
   // here must read them (a copy may arrive after it loaded).
   std::vector<std::string> merged_owners;
-  std::deque<write_op> batch;  // taken from the front, max_ops_per_commit at a time
-  std::deque<touch_op> touches;  // last_seen updates, committed a few at a time
+  std::deque<store_detail::write_op> batch;  // taken from the front, max_ops_per_commit at a time
+  std::deque<store_detail::touch_op> touches;  // last_seen updates, committed a few at a time
   bool flush_queued = false;
   std::unique_ptr<checkpointer> checkpoints;
   int wal_restart_frames = 0;

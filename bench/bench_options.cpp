@@ -54,6 +54,9 @@ std::string apply(options& o, const std::string& name, const std::string& value,
 std::string check_combination(const options& o, const std::set<std::string>& given) {
   if (!o.idle && o.users < 2)
     return "--users: traffic needs at least 2 users (or use --idle)";
+  // A slice holds a 30 KB histogram per io thread.
+  if (o.slice_s > 0 && o.duration_s / o.slice_s > 1000)
+    return "--slices: at most 1,000 slices of the window (--duration / --slices)";
   if (given.count("failover-at") && !o.failover())
     return "--failover-at needs --failover-kill-pid";
   if (!o.failover())

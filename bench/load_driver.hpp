@@ -121,7 +121,7 @@ private:
   void write_send(user& u, uint64_t seq);
   void pace();
   uint32_t pick_recipient(uint32_t sender);
-  bool measuring() const { return plan_.measuring.load(std::memory_order_relaxed); }
+  bool measuring() const { return plan_.measuring.load(std::memory_order_acquire); }
   int64_t kill_time() const { return plan_.kill_ns.load(std::memory_order_acquire); }
   int64_t now() const;
 

@@ -1,8 +1,8 @@
 #include "bench/load_driver.hpp"
 
-#include <algorithm>
-
 // The traffic half of load_driver: sends, and what the answers to them are worth.
+
+#include <algorithm>
 
 #include <boost/asio/post.hpp>
 
@@ -119,7 +119,7 @@ void load_driver::on_ack(user& u, const server_frame& f) {
     if (plan_.opts.slice_s > 0) {
       auto slice_ns = static_cast<int64_t>(plan_.opts.slice_s * 1e9);
       auto index = static_cast<size_t>(
-        std::max<int64_t>(0, t - plan_.window_start_ns.load(std::memory_order_relaxed))
+        std::max<int64_t>(0, t - plan_.window_start_ns.load(std::memory_order_acquire))
         / slice_ns);
       if (window_.ack_by_slice.size() <= index)
         window_.ack_by_slice.resize(index + 1);

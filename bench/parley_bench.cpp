@@ -90,7 +90,7 @@ void measure_traffic(run_plan& plan, drivers& ds, run_report& r) {
     d->start_traffic();
   std::this_thread::sleep_for(std::chrono::duration<double>(o.warmup_s));
 
-  plan.window_start_ns.store(parley::steady_ns() - plan.origin_ns);
+  plan.window_start_ns.store(parley::steady_ns() - plan.origin_ns, std::memory_order_release);
   plan.measuring.store(true);
   probe.measure(true);
   auto t0 = clock_type::now();

@@ -83,7 +83,7 @@ void slice_table(std::FILE* out, const window_stats& w, double slice_s) {
                     "    samples\n");
   for (size_t i = 0; i < w.ack_by_slice.size(); ++i) {
     char label[48];
-    std::snprintf(label, sizeof(label), "%.0f-%.0f s", slice_s * static_cast<double>(i),
+    std::snprintf(label, sizeof(label), "%g-%g s", slice_s * static_cast<double>(i),
                   slice_s * static_cast<double>(i + 1));
     table_row(out, label, w.ack_by_slice[i]);
   }

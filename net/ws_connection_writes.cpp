@@ -11,8 +11,6 @@
 
 #include "actors/messages.hpp"
 
-#include "runtime/logging.hpp"
-
 namespace parley {
 
 namespace {

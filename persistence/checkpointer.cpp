@@ -79,6 +79,10 @@ void checkpointer::run() {
   };
   read_schema();
   auto last_sync = std::chrono::steady_clock::time_point{};
+  // After a failed fsync Linux may mark the pages clean, and the next fsync succeeds
+  // without having written them: no pass counts as synced again (the store then starts
+  // the WAL over only at twice its limit, store_commit.cpp).
+  bool sync_failed = false;
   std::unique_lock<std::mutex> lock{mutex_};
   for (;;) {
     wake_.wait(lock, [this] { return wanted_ || stopping_; });
@@ -93,26 +97,29 @@ void checkpointer::run() {
       SPDLOG_LOGGER_WARN(logs::store(), "event=checkpoint_failed err={}", sqlite3_errstr(rc));
     else if (rc == SQLITE_OK && wal_frames < 0)
       read_schema();
-    bool synced = rc == SQLITE_OK && wal_frames <= 0;  // nothing copied, nothing to sync
+    // An empty WAL: nothing was copied, nothing to sync.
+    bool synced = !sync_failed && rc == SQLITE_OK && wal_frames == 0;
     auto now = std::chrono::steady_clock::now();
-    if (rc == SQLITE_OK && wal_frames > 0 && now - last_sync >= database_sync_interval) {
-      // Commits go on during the sync, which grows with the database (45 ms after five
-      // minutes at 5,000 msg/s): a second pass copies them and a second, short sync
-      // writes their pages, so that the store's WAL restart after this pass finds
-      // little to copy and sync itself.
+    if (!sync_failed && rc == SQLITE_OK && wal_frames > 0
+        && now - last_sync >= database_sync_interval) {
+      last_sync = now;
       rc = sync_database_file(db);
-      if (rc == SQLITE_OK) {
-        last_sync = now;
-        rc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
-                                       nullptr);
-        if (rc == SQLITE_OK)
-          rc = sync_database_file(db);
+      synced = rc == SQLITE_OK;
+      // Commits go on during that sync, which grows with the database (45 ms after five
+      // minutes at 5,000 msg/s): a second pass copies them and a second, short sync
+      // writes their pages, so that the store's WAL restart after this pass finds little
+      // to copy and sync itself. Busy (the store checkpoints itself): skipped.
+      if (synced
+          && sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr)
+               == SQLITE_OK) {
+        rc = sync_database_file(db);
+        synced = rc == SQLITE_OK;
       }
-      if (rc == SQLITE_OK)
-        synced = true;
-      else if (rc != SQLITE_BUSY)  // busy: the store checkpoints itself; counted next time
-        SPDLOG_LOGGER_WARN(logs::store(), "event=database_sync_failed err={}",
-                           sqlite3_errstr(rc));
+      if (!synced) {
+        sync_failed = true;
+        SPDLOG_LOGGER_ERROR(logs::store(), "event=database_sync_failed file={} err={}",
+                            database_.string(), sqlite3_errstr(rc));
+      }
     }
     lock.lock();
     if (synced)

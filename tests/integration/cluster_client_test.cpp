@@ -80,6 +80,9 @@ TEST_F(ClusterClientTest, ClientsOfAKilledNodeCarryOnElsewhere) {
     return ids;
   };
   EXPECT_EQ(sorted(acked), sorted(sent));
+  ASSERT_GE(acked.size(), 20u);  // the first twenty were acked before the kill, in order
+  EXPECT_EQ(std::vector<std::string>(acked.begin(), acked.begin() + 20),
+            std::vector<std::string>(sent.begin(), sent.begin() + 20));
   EXPECT_EQ(b->lines("msg "), msg_lines(acked));
   EXPECT_EQ(alice->unacked(), 0u);
   EXPECT_EQ(a->lines("disconnected").size(), 0u);  // alice's node stayed up
