@@ -3,10 +3,14 @@
 
 #include "apps/chat_session.hpp"
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <iterator>
+#include <memory>
+#include <optional>
 #include <sstream>
 #include <variant>
 
@@ -92,7 +96,7 @@ bool chat_session::handle(const std::string& line) {
     if (auto problem = target_problem(arg); !problem.empty())
       print("! /to: " + problem);
     else
-      select(arg);
+      choose(arg);
   } else if (command == "/group") {
     group_command(arg);
   } else if (command == "/image") {
@@ -114,7 +118,55 @@ bool chat_session::handle(const std::string& line) {
 
 // -- conversations --------------------------------------------------------------------------
 
-void chat_session::select(const std::string& conversation) {
+// /to asks the server before the conversation changes: a user who does not exist, or a
+// group one is not in, would have every message refused later. The input waits for the
+// answer (a line typed right after /to goes to the new conversation); when the server
+// cannot answer now (no connection, a node failing over), it changes unchecked.
+void chat_session::choose(const std::string& target) {
+  struct answer {
+    std::optional<parley::client_error> error;
+    std::string about;
+  };
+  if (!client_.online()) {
+    select(target, "not checked: offline");
+    return;
+  }
+  auto promise = std::make_shared<std::promise<answer>>();
+  auto result = promise->get_future();
+  if (target.front() == '#') {
+    client_.group_info(without_hash(target), [promise](const parley::reply<parley::group_info>& r) {
+      if (auto* err = std::get_if<parley::client_error>(&r)) {
+        promise->set_value({*err, {}});
+        return;
+      }
+      const auto& g = std::get<parley::group_info>(r);
+      promise->set_value({std::nullopt, "\"" + shown(g.name) + "\", "
+                                          + std::to_string(g.members.size()) + " members"});
+    });
+  } else {
+    client_.key(target, [promise](const parley::reply<parley::key_info>& r) {
+      auto* err = std::get_if<parley::client_error>(&r);
+      promise->set_value({err ? std::optional{*err} : std::nullopt, {}});
+    });
+  }
+  if (result.wait_for(std::chrono::seconds{2}) != std::future_status::ready) {
+    select(target, "not checked: no answer");
+    return;
+  }
+  auto a = result.get();
+  if (!a.error)
+    select(target, a.about);
+  else if (a.error->code == "unknown_user")
+    print("! /to: there is no user " + shown(target));
+  else if (a.error->code == "unknown_group")
+    print("! /to: there is no group " + shown(target));
+  else if (a.error->code == "not_member")
+    print("! /to: you are not a member of " + shown(target));
+  else
+    select(target, "not checked: " + shown(a.error->code));
+}
+
+void chat_session::select(const std::string& conversation, const std::string& about) {
   std::vector<unread_message> waiting;
   {
     std::lock_guard<std::mutex> guard{state_mutex_};
@@ -124,8 +176,10 @@ void chat_session::select(const std::string& conversation) {
   }
   for (const auto& m : waiting)
     client_.mark_read(m.from, m.id, m.group);
-  print("* talking to " + conversation
-        + (waiting.empty() ? "" : " (" + std::to_string(waiting.size()) + " marked read)"));
+  auto notes = about;
+  if (!waiting.empty())
+    notes += (notes.empty() ? "" : "; ") + std::to_string(waiting.size()) + " marked read";
+  print("* talking to " + conversation + (notes.empty() ? "" : " (" + notes + ")"));
 }
 
 // /group create NAME a,b | /group add|remove GROUP a,b | /group leave|info GROUP

@@ -52,7 +52,11 @@ private:
   bool handle(const std::string& line);
   /// Makes `conversation` (a user, or "#group") the current one and marks what waited
   /// in it read.
-  void select(const std::string& conversation);
+  /// Checks `target` (a user, or #group) with the server, then selects it.
+  void choose(const std::string& target);
+  /// Makes `conversation` the current one; `about` goes in brackets after its name in the
+  /// line saying so.
+  void select(const std::string& conversation, const std::string& about = {});
   void group_command(const std::string& arg);
   void send_file(const std::string& path);
   void trust(const std::string& user);

@@ -177,6 +177,26 @@ TEST_F(ChatTest, ToRefusesWhatIsNeitherAUserNorAGroupAtOnce) {
   EXPECT_EQ(alice.output().find("* talking to"), std::string::npos) << alice.output();
 }
 
+// /to asks the server: a user who never logged in, or a group that does not exist or
+// that one is not in, is refused at once, before any message is written to it.
+TEST_F(ChatTest, ToRefusesUsersAndGroupsTheServerDoesNotKnow) {
+  friends_group friends{dir / "home", node->client_url()};
+  ASSERT_FALSE(friends.gid.empty()) << friends.alice->output();
+  chat_process dave{dir / "home", node->client_url(), "dave"};
+  ASSERT_TRUE(dave.wait_output("* connected")) << dave.output();
+  dave.write_line("/to nobody_here");
+  EXPECT_TRUE(dave.wait_output("! /to: there is no user nobody_here")) << dave.output();
+  dave.write_line("/to #g-00000000000000ff");
+  EXPECT_TRUE(dave.wait_output("! /to: there is no group #g-00000000000000ff")) << dave.output();
+  dave.write_line("/to #" + friends.gid);
+  EXPECT_TRUE(dave.wait_output("! /to: you are not a member of #" + friends.gid)) << dave.output();
+  dave.write_line("hello?");
+  EXPECT_TRUE(dave.wait_output("! choose a peer first")) << dave.output();
+  EXPECT_EQ(dave.output().find("* talking to"), std::string::npos) << dave.output();
+  dave.write_line("/to alice");
+  EXPECT_TRUE(dave.wait_output("* talking to alice")) << dave.output();
+}
+
 // The first run makes the key pair that is the user's identity: it says where it went and
 // its fingerprint (what a peer's key-change warning shows), once; later runs say nothing.
 TEST_F(ChatTest, TheFirstRunSaysWhereTheKeyPairWentAndItsFingerprint) {
@@ -240,7 +260,8 @@ TEST_F(ChatTest, GroupMessagesAreMarkedReadAndTheSenderSeesWhoReadThem) {
   ASSERT_TRUE(alice.wait_match(receipt("delivered", "carol"))) << alice.output();
   EXPECT_FALSE(std::regex_search(alice.output(), receipt("read", "carol"))) << alice.output();
   carol.write_line("/to #" + gid);
-  EXPECT_TRUE(carol.wait_output("* talking to #" + gid + " (1 marked read)")) << carol.output();
+  EXPECT_TRUE(carol.wait_output("* talking to #" + gid + " (\"friends\", 3 members; 1 marked read)"))
+    << carol.output();
   EXPECT_TRUE(alice.wait_match(receipt("read", "carol"))) << alice.output();
 }
 
