@@ -6,6 +6,9 @@
 
 #include <algorithm>
 #include <iterator>
+#include <type_traits>
+#include <utility>
+#include <variant>
 
 #include <caf/actor_system.hpp>
 
@@ -92,21 +95,21 @@ caf::error apply(store_state& st, write_op& op, reply_list& replies) {
     op);
 }
 
+// Whether a buffered write is answered (has a promise): a write type added later is
+// answered on failure without being listed here.
+template <class T, class = void>
+struct answered_write : std::false_type {};
+template <class T>
+struct answered_write<T, std::void_t<decltype(std::declval<T&>().promise)>> : std::true_type {};
+
 void fail_all(std::vector<write_op>& ops, const caf::error& err) {
-  for (auto& op : ops) {
-    if (auto* a = std::get_if<append_op>(&op))
-      a->promise.deliver(err);
-    else if (auto* u = std::get_if<put_user_op>(&op))
-      u->promise.deliver(err);
-    else if (auto* m = std::get_if<merge_op>(&op))
-      m->promise.deliver(err);
-    else if (auto* d = std::get_if<drop_op>(&op))
-      d->promise.deliver(err);
-    else if (auto* g = std::get_if<group_put_op>(&op))
-      g->promise.deliver(err);
-    else if (auto* gd = std::get_if<group_drop_op>(&op))
-      gd->promise.deliver(err);
-  }
+  for (auto& op : ops)
+    std::visit(
+      [&err](auto& w) {
+        if constexpr (answered_write<std::decay_t<decltype(w)>>::value)
+          w.promise.deliver(err);
+      },
+      op);
 }
 
 } // namespace

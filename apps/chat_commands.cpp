@@ -22,6 +22,9 @@ namespace parley::chat {
 
 namespace {
 
+// How long /to waits for the server to say whether its target exists.
+constexpr auto target_check_timeout = std::chrono::seconds{2};
+
 constexpr const char* help_text =
   "/to USER         talk to USER (marks their waiting messages read)\n"
   "/to #GROUP       talk to a group, by the id /group create prints (#g-...; marks its\n"
@@ -149,7 +152,7 @@ void chat_session::choose(const std::string& target) {
       promise->set_value({err ? std::optional{*err} : std::nullopt, {}});
     });
   }
-  if (result.wait_for(std::chrono::seconds{2}) != std::future_status::ready) {
+  if (result.wait_for(target_check_timeout) != std::future_status::ready) {
     select(target, "not checked: no answer");
     return;
   }

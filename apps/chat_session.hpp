@@ -8,7 +8,6 @@
 #include <atomic>
 #include <map>
 #include <mutex>
-#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -50,12 +49,10 @@ private:
   // -- typed lines (chat_commands.cpp) -----------------------------------------------------
   /// One input line; false to stop reading.
   bool handle(const std::string& line);
-  /// Makes `conversation` (a user, or "#group") the current one and marks what waited
-  /// in it read.
   /// Checks `target` (a user, or #group) with the server, then selects it.
   void choose(const std::string& target);
-  /// Makes `conversation` the current one; `about` goes in brackets after its name in the
-  /// line saying so.
+  /// Makes `conversation` the current one and marks what waited in it read; `about` goes
+  /// in brackets after its name in the line saying so.
   void select(const std::string& conversation, const std::string& about = {});
   void group_command(const std::string& arg);
   void send_file(const std::string& path);

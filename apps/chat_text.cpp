@@ -87,7 +87,7 @@ std::string target_problem(const std::string& target) {
     return "whom? /to USER or /to #GROUP";
   if (target.front() != '#')
     return user_id_problem(target);
-  // The server's check (docs/protocol.md): ids it makes are g- and 16 hex digits.
+  // What the server accepts in requests (docs/protocol.md): g- and 1 to 32 of a-z 0-9.
   if (parley::is_valid_group_id(target.substr(1)))
     return {};
   return "'" + shown(target) + "' is not a group id (#g- and 1 to 32 of a-z 0-9, as "

@@ -16,7 +16,7 @@ struct identity_keys {
   static identity_keys generate();
 
   /// Reads the 64-byte secret key stored at `path`, or creates the file (mode 0600)
-  /// with a fresh one, and then sets `*created` if given. Nothing, with `error` set, if
+  /// with a fresh one, and then sets `*created` (if given) to true. Nothing, with `error` set, if
   /// the file cannot be used; a key file that others may read is refused, as ssh
   /// refuses its keys.
   static std::optional<identity_keys> load_or_create(const std::string& path,

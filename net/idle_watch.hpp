@@ -4,7 +4,7 @@
 // cut off without a FIN keeps its TCP connection up, and its user would stay `online`
 // for good. The kernel answers TCP keepalives for a frozen process, so only a
 // WebSocket ping tells: a connection silent for half the timeout is pinged, and one
-// still silent at the timeout is closed, which ends its session.
+// still silent half a timeout after its ping is closed, which ends its session.
 //
 // One sweep per node instead of a timer per connection: a waiting timer costs more
 // bytes than an idle connection can spare (docs/benchmarks.md, idle memory). A sweep

@@ -54,6 +54,8 @@ public:
     // one only through heartbeats; without them a partition waits for TCP timeouts.
     set("middleman.heartbeat-interval", caf::timespan{std::chrono::milliseconds{500}});
     set("middleman.connection-timeout", caf::timespan{std::chrono::seconds{5}});
+    // Cross-node messages are deserialized on the middleman's own thread: a BASP worker
+    // made each of them a job of its own on our one actor thread (docs/benchmarks.md).
     set("middleman.workers", size_t{0});
     // One worker, which runs the sockets too: on this 2-core machine the store takes
     // the rest, and every extra thread mostly adds wake-ups (docs/benchmarks.md).

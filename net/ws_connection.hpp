@@ -90,7 +90,10 @@ private:
   std::unique_ptr<awaiting_login> login_;
   caf::actor session_;
 
-  std::mutex out_mutex_;  // guards the fields below: send() comes from actor threads
+  // Guards the fields below: send() comes from whichever thread runs the session actor,
+  // the socket's own thread in a node (one worker runs both) but not under every
+  // scheduler (tests, more workers).
+  std::mutex out_mutex_;
   std::string out_pending_;
   std::vector<int64_t> receipts_pending_;  // receipts framed into out_pending_
   // The write the Asio thread has under way, with the receipts inside it (none: no

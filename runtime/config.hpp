@@ -47,10 +47,10 @@ struct store_settings {
   // commit, and SQLite starts the WAL over only once one has: the WAL grew by tens of
   // MB a second. Past this many frames (about 134 MB, 7 s at 5,000 msg/s) the store
   // copies what the background left itself, and the next commit starts the WAL over.
-  // That holds commits (a few ms on a fresh database, longer as it grows;
-  // docs/benchmarks.md), so it comes rarely, and only right after a background pass
-  // ended, which leaves the least to copy. Past twice as many (the background is
-  // stuck), it does not wait.
+  // That holds commits (1-2 ms, docs/benchmarks.md "Session 10"), so it comes rarely,
+  // and only right after a background pass that ended with the database file synced
+  // (at most one a second), which leaves the least to copy and sync. Past twice as many
+  // (the background is stuck, or its syncs failed), it does not wait.
   int wal_restart_frames = 131072;
 };
 

@@ -5,14 +5,15 @@
 // reaches its session actor without waking another thread, and an idle worker sleeps in
 // epoll instead of on a condition variable.
 //
-//   dequeue: actor job waiting? -> run it (polling sockets at least every 100 us)
+//   dequeue: actor job waiting? -> run it (between jobs, ready sockets are polled, at
+//            most once per 100 us)
 //            none -> run one ready socket handler, or sleep in epoll until a socket is
 //            ready or another thread enqueues a job (which posts a wake-up)
 //
 // Load it with cfg.load<io_worker_coordinator>(), scheduler.max-threads 1 and a bounded
 // scheduler.max-throughput (an actor that never runs dry would otherwise hold the
-// sockets for good); the io_context is then io_of(system). Nothing that runs on it may block: a blocking
-// socket handler holds every actor of the node.
+// sockets for good); the io_context is then io_of(system). Nothing that runs on it may
+// block: a blocking socket handler holds every actor of the node.
 
 #include <atomic>
 #include <cassert>
