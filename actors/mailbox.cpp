@@ -59,12 +59,12 @@ std::vector<mailbox_item> hand_over(self_ptr self, size_t limit) {
 
 void answer_inbox_waiters(self_ptr self) {
   auto& st = self->state;
-  if (st.inbox_waiters.empty() || st.queue.empty())
+  if (!st.polled() || st.queue.empty())
     return;
   auto items = hand_over(self, st.settings.inbox_batch);
-  for (auto& w : st.inbox_waiters)
+  for (auto& w : st.waiting->inbox)
     w.promise.deliver(items);
-  st.inbox_waiters.clear();
+  st.waiting->inbox.clear();
 }
 
 // A committed item waits in the queue and goes to the live session at once. Messages
@@ -85,7 +85,7 @@ namespace {
 
 // Whether a client takes new messages at once: a live session, or a REST long poll.
 bool listened(self_ptr self) {
-  return self->state.session || !self->state.inbox_waiters.empty();
+  return self->state.session || self->state.polled();
 }
 
 // A new message nobody listened for: the push notifier (if this node runs one) hears of
@@ -295,13 +295,15 @@ caf::result<std::vector<mailbox_item>> inbox(self_ptr self, int64_t wait_ms) {
     return hand_over(self, st.settings.inbox_batch);
   auto promise = answer_even_if_stopped(self->make_response_promise());
   auto token = ++st.next_token;
-  st.inbox_waiters.push_back({token, promise});
+  st.waits_made().inbox.push_back({token, promise});
   self->delayed_send(self, std::chrono::milliseconds{wait_ms}, caf::timeout_atom_v, token);
   return promise.later();
 }
 
 void inbox_timeout(self_ptr self, uint64_t token) {
-  auto& waiters = self->state.inbox_waiters;
+  if (!self->state.waiting)
+    return;
+  auto& waiters = self->state.waiting->inbox;
   for (auto i = waiters.begin(); i != waiters.end(); ++i) {
     if (i->token == token) {
       i->promise.deliver(std::vector<mailbox_item>{});
@@ -313,7 +315,7 @@ void inbox_timeout(self_ptr self, uint64_t token) {
 
 void check_idle(self_ptr self) {
   auto& st = self->state;
-  bool busy = st.session || !st.inbox_waiters.empty() || st.in_flight > 0;
+  bool busy = st.session || st.polled() || st.in_flight > 0;
   if (!busy && self->clock().now() - st.last_used >= st.settings.idle_after) {
     SPDLOG_LOGGER_DEBUG(logs::mailbox(), "event=idle_stop owner={}", st.owner);
     self->quit();

@@ -57,8 +57,8 @@ static const std::vector<caf::actor>& replicas(self_ptr self) {
 }
 
 static void later(self_ptr self, std::function<void()> f) {
-  auto token = ++self->state.next_retry;
-  self->state.retries.emplace_back(token, std::move(f));
+  auto token = ++self->state.next_token;
+  self->state.waits_made().retries.emplace_back(token, std::move(f));
   self->delayed_send(self, replicate_retry, retry_atom_v, token);
 }
 
@@ -143,7 +143,9 @@ void take_merged(self_ptr self) {
 }
 
 void run_retry(self_ptr self, uint64_t token) {
-  auto& retries = self->state.retries;
+  if (!self->state.waiting)
+    return;
+  auto& retries = self->state.waiting->retries;
   auto i = std::find_if(retries.begin(), retries.end(),
                         [token](const auto& r) { return r.first == token; });
   if (i == retries.end())

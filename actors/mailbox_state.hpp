@@ -47,14 +47,27 @@ struct mailbox_state {
   // Whether this node serves the owner and where the copies go, under the snapshot of
   // `epoch` (mailbox_copies.cpp works it out once per epoch).
   struct owner_placement {
-    bool known = false;
     uint64_t epoch = 0;
-    bool primary_here = true;
     std::vector<caf::actor> replicas;
+    bool known = false;
+    bool primary_here = true;
   } placed;
   caf::actor store;
   caf::actor session;  // the owner's live session, if attached
-  std::vector<inbox_waiter> inbox_waiters;
+  // REST long polls and replication retries, each under a token of next_token. Rare, so
+  // made on first use: an idle mailbox carries one pointer for them (memory per idle
+  // session is a target, docs/benchmarks.md).
+  struct waits {
+    std::vector<inbox_waiter> inbox;
+    std::vector<std::pair<uint64_t, std::function<void()>>> retries;
+  };
+  std::unique_ptr<waits> waiting;
+  waits& waits_made() {
+    if (!waiting)
+      waiting = std::make_unique<waits>();
+    return *waiting;
+  }
+  bool polled() const { return waiting && !waiting->inbox.empty(); }
   uint64_t next_token = 0;
   size_t in_flight = 0;  // appends sent to the store, not yet answered
   // Receipts pushed to the session but not yet written by its socket, by negative
@@ -62,8 +75,6 @@ struct mailbox_state {
   std::map<int64_t, mailbox_item> unwritten;
   int64_t last_unwritten = 0;
   caf::actor_clock::time_point last_used;
-  std::vector<std::pair<uint64_t, std::function<void()>>> retries;  // by retry_atom token
-  uint64_t next_retry = 0;
 };
 
 using mailbox_self = caf::stateful_actor<mailbox_state>*;

@@ -33,7 +33,7 @@ constexpr int64_t seen_report_interval_ms = 10'000;
 namespace session_detail {
 
 caf::actor directory_of(self_ptr self, const std::string& user) {
-  return directory_for(self->system(), self->state.settings.cluster, user);
+  return directory_for(self->system(), self->state.cluster, user);
 }
 
 // Sends a frame to the client. While more messages wait in our mailbox, frames are held
@@ -45,10 +45,10 @@ bool send_frame(self_ptr self, outgoing_frame frame) {
   auto& st = self->state;
   if (!st.corked && !self->mailbox().empty()) {
     st.corked = true;
-    st.args.link->cork();
+    st.link->cork();
     self->send(self, caf::flush_atom_v);
   }
-  return st.args.link->send(std::move(frame));
+  return st.link->send(std::move(frame));
 }
 
 void receipts_handed(self_ptr self, std::vector<int64_t> receipt_seqs) {
@@ -59,7 +59,7 @@ void receipts_handed(self_ptr self, std::vector<int64_t> receipt_seqs) {
 void uncork(self_ptr self) {
   auto& st = self->state;
   st.corked = false;
-  auto written = st.args.link->uncork();
+  auto written = st.link->uncork();
   if (!written.empty())
     receipts_handed(self, std::move(written));
 }
@@ -85,8 +85,8 @@ using namespace session_detail;
 
 void report_seen(self_ptr self) {
   auto& st = self->state;
-  if (auto dir = directory_of(self, st.args.user))
-    self->send(dir, seen_atom_v, st.args.user, st.last_frame_ms);
+  if (auto dir = directory_of(self, st.user))
+    self->send(dir, seen_atom_v, st.user, st.last_frame_ms);
   st.last_reported_ms = st.last_frame_ms;
 }
 
@@ -112,7 +112,7 @@ bool admit(self_ptr self, const std::string& id) {
 void attach_to_mailbox(self_ptr self) {
   auto& st = self->state;
   ask_supervisor_for(
-    self, st.settings.cluster, mailbox_actors, st.args.user, remote_request,
+    self, st.cluster, mailbox_actors, st.user, remote_request,
     [self](caf::actor& mb) {
       self->state.own_mailbox = mb;
       self->monitor(mb);
@@ -122,7 +122,7 @@ void attach_to_mailbox(self_ptr self) {
     },
     [self](caf::error& err) {
       SPDLOG_LOGGER_WARN(logs::session(), "event=attach_failed user={} err={}",
-                         self->state.args.user, self->system().render(err));
+                         self->state.user, self->system().render(err));
       self->delayed_send(self, reattach_delay, attach_atom_v);
     });
 }
@@ -133,7 +133,7 @@ void handle_send(self_ptr self, send_request& req) {
     return;
   mailbox_item item;
   item.kind = item_kind::message;
-  item.peer = st.args.user;
+  item.peer = st.user;
   item.id = req.id;
   item.body = std::move(req.body);
   item.meta = std::move(req.meta);
@@ -171,8 +171,8 @@ void create_group(self_ptr self, group_create_request& req) {
   group_record proposal;
   proposal.gid = new_group_id();
   proposal.name = std::move(req.name);
-  proposal.owner = st.args.user;
-  proposal.members.push_back(st.args.user);
+  proposal.owner = st.user;
+  proposal.members.push_back(st.user);
   for (auto& m : req.members)
     if (std::find(proposal.members.begin(), proposal.members.end(), m)
         == proposal.members.end())
@@ -191,16 +191,16 @@ void change_group(self_ptr self, group_request& req) {
   caf::message msg;
   switch (req.op) {
     case group_op::add:
-      msg = caf::make_message(group_add_atom_v, st.args.user, std::move(req.users));
+      msg = caf::make_message(group_add_atom_v, st.user, std::move(req.users));
       break;
     case group_op::remove:
-      msg = caf::make_message(group_remove_atom_v, st.args.user, std::move(req.users));
+      msg = caf::make_message(group_remove_atom_v, st.user, std::move(req.users));
       break;
     case group_op::leave:
-      msg = caf::make_message(group_leave_atom_v, st.args.user);
+      msg = caf::make_message(group_leave_atom_v, st.user);
       break;
     case group_op::info:
-      msg = caf::make_message(group_info_atom_v, st.args.user);
+      msg = caf::make_message(group_info_atom_v, st.user);
       break;
   }
   request_mailbox(
@@ -232,17 +232,17 @@ void ask_directory(self_ptr self, const std::string& id, const std::string& user
 // online, so that presence and `replaced` work wherever the user's record lives now.
 void register_online(self_ptr self) {
   auto& st = self->state;
-  auto dir = directory_of(self, st.args.user);
+  auto dir = directory_of(self, st.user);
   if (!dir || dir == st.own_directory)
     return;
   st.own_directory = dir;
   self->monitor(dir);
-  self->request(dir, directory_timeout, login_atom_v, st.args.user, std::string{},
+  self->request(dir, directory_timeout, login_atom_v, st.user, std::string{},
                 caf::actor_cast<caf::actor>(self))
     .then([](login_reply&) {},
           [self](caf::error& err) {
             SPDLOG_LOGGER_DEBUG(logs::session(), "event=register_failed user={} err={}",
-                                self->state.args.user, self->system().render(err));
+                                self->state.user, self->system().render(err));
             self->state.own_directory = nullptr;
             self->delayed_send(self, reregister_delay, login_atom_v);
           });
@@ -250,7 +250,7 @@ void register_online(self_ptr self) {
 
 // A newer login of the same user took over: PROTOCOL.md 2 closes this session.
 void end_replaced(self_ptr self) {
-  auto& link = self->state.args.link;
+  auto& link = self->state.link;
   link->send(error_frame{{}, errc::replaced, "logged in elsewhere"});
   link->close(close_reason::replaced);
   report_seen(self);
@@ -312,7 +312,7 @@ caf::behavior running(self_ptr self) {
     [self](push_atom, mailbox_item& item) {
       auto& st = self->state;
       auto receipt_seq = item.kind == item_kind::receipt ? item.seq : 0;
-      bool written = send_frame(self, item_frame{st.args.user, std::move(item)});
+      bool written = send_frame(self, item_frame{st.user, std::move(item)});
       if (written && receipt_seq != 0)
         receipts_handed(self, {receipt_seq});
     },
@@ -352,13 +352,10 @@ caf::behavior running(self_ptr self) {
 void logged_in(self_ptr self, const login_reply&) {
   auto& st = self->state;
   st.metrics->logins.inc();
-  // The welcome is the last use of token, key and node list: an idle session keeps
-  // only what it needs (memory per idle session is a target, docs/benchmarks.md).
-  st.args.link->send(welcome_frame{st.args.user, st.settings.node_id, std::move(st.args.token),
-                                   now_ms(), std::move(st.args.nodes)});
-  std::string{}.swap(st.args.token);
-  std::string{}.swap(st.args.key);
-  std::vector<std::string>{}.swap(st.args.nodes);
+  auto& login = *st.login;
+  st.link->send(welcome_frame{st.user, std::move(login.node_id), std::move(login.token),
+                              now_ms(), std::move(login.nodes)});
+  st.login.reset();  // the welcome was its last use
   self->set_default_handler(log_unexpected(logs::session(), "session"));
   self->become(running(self));
   attach_to_mailbox(self);
@@ -372,7 +369,7 @@ void log_in(self_ptr self, int attempts_left) {
   auto& st = self->state;
   auto give_up = [self](const caf::error& err) {
     send_error(self, {}, err);
-    self->state.args.link->close(close_reason::shutdown);
+    self->state.link->close(close_reason::shutdown);
     self->quit();
   };
   auto try_again = [self, attempts_left, give_up](const caf::error& err) {
@@ -381,12 +378,12 @@ void log_in(self_ptr self, int attempts_left) {
     else
       give_up(err);
   };
-  auto dir = directory_of(self, st.args.user);
+  auto dir = directory_of(self, st.user);
   if (!dir) {
     try_again(caf::make_error(errc::unavailable, "directory not running"));
     return;
   }
-  self->request(dir, login_attempt_timeout, login_atom_v, st.args.user, st.args.key,
+  self->request(dir, login_attempt_timeout, login_atom_v, st.user, st.login->key,
                 caf::actor_cast<caf::actor>(self))
     .then(
       [self, dir](login_reply& reply) {
@@ -397,7 +394,7 @@ void log_in(self_ptr self, int attempts_left) {
       [self, try_again, give_up](caf::error& err) {
         auto code = code_of(err);
         if (code == errc::auth_failed) {
-          auto& link = self->state.args.link;
+          auto& link = self->state.link;
           link->send(error_frame{{}, errc::auth_failed, "key does not match this user"});
           link->close(close_reason::auth_failed);
           self->quit();
@@ -416,14 +413,19 @@ void log_in(self_ptr self, int attempts_left) {
 caf::behavior session(caf::stateful_actor<session_state>* self, session_args args,
                       session_settings settings, node_metrics* metrics) {
   auto& st = self->state;
-  st.args = std::move(args);
-  st.settings = std::move(settings);
+  st.user = std::move(args.user);
+  st.link = std::move(args.link);
+  st.login = std::make_unique<session_state::login_data>(session_state::login_data{
+    std::move(args.key), std::move(args.token), std::move(args.nodes),
+    std::move(settings.node_id)});
+  st.cluster = settings.cluster;
+  st.local = settings.local;
   st.metrics = metrics;
-  st.limiter = token_bucket{st.settings.frames_per_second, st.settings.frame_burst};
+  st.limiter = token_bucket{settings.frames_per_second, settings.frame_burst};
   st.last_frame_ms = now_ms();
   st.last_reported_ms = st.last_frame_ms;
   metrics->sessions.add(1);
-  self->attach_functor([link = st.args.link](const caf::error& reason) {
+  self->attach_functor([link = st.link](const caf::error& reason) {
     if (!reason)
       link->close(close_reason::normal);
     else if (reason == caf::exit_reason::user_shutdown)
@@ -438,7 +440,7 @@ caf::behavior session(caf::stateful_actor<session_state>* self, session_args arg
       // node died: attach to the one that serves us now.
       st.own_mailbox = nullptr;
       if (auto* router = st.found.existing())
-        router->forget(st.args.user);
+        router->forget(st.user);
       self->delayed_send(self, reattach_delay, attach_atom_v);
     }
     if (st.own_directory && msg.source == st.own_directory.address()) {

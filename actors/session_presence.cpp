@@ -46,7 +46,7 @@ void renew_later(self_ptr self) {
     return;
   if (++st.renew_attempt >= renew_attempts) {
     SPDLOG_LOGGER_INFO(logs::session(), "event=renew_given_up user={} watched={}",
-                       st.args.user, st.watched.size());
+                       st.user, st.watched.size());
     return;
   }
   st.renew_queued = true;
@@ -122,7 +122,7 @@ void renew_subscriptions(self_ptr self) {
       .then([]() {},
             [self](caf::error& err) {
               SPDLOG_LOGGER_DEBUG(logs::session(), "event=renew_failed user={} attempt={} err={}",
-                                  self->state.args.user, self->state.renew_attempt,
+                                  self->state.user, self->state.renew_attempt,
                                   self->system().render(err));
               renew_later(self);
             });

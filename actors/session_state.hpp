@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -37,18 +38,27 @@ struct session_state {
       metrics->sessions.add(-1);
   }
 
-  session_args args;
-  session_settings settings;
+  // What only the login and the welcome need, dropped once the client is welcomed: an
+  // idle session keeps only what it uses (memory per idle session is a target,
+  // docs/benchmarks.md).
+  struct login_data {
+    std::string key;  // raw public key of a key login; empty for a token login
+    std::string token;
+    std::vector<std::string> nodes;
+    std::string node_id;
+  };
+
+  std::string user;
+  std::shared_ptr<client_link> link;
+  std::unique_ptr<login_data> login;
+  const cluster_view* cluster = nullptr;  // none: everything is on this node
+  const local_virtual_actors* local = nullptr;
   node_metrics* metrics = nullptr;
   token_bucket limiter;
   lazy_router found;  // mailboxes this session sent to or attached to
-  mailbox_router& router() {
-    return found.get(settings.cluster, settings.local, 1024, mailbox_actors, true);
-  }
+  mailbox_router& router() { return found.get(cluster, local, 1024, mailbox_actors, true); }
   lazy_router found_groups;  // groups this session used
-  mailbox_router& groups() {
-    return found_groups.get(settings.cluster, settings.local, 64, group_actors);
-  }
+  mailbox_router& groups() { return found_groups.get(cluster, local, 64, group_actors); }
   caf::actor own_mailbox;
   caf::actor own_directory;  // the directory that knows this session is online
   std::vector<watched_user> watched;  // users this session subscribed to, by name
