@@ -8,6 +8,7 @@ packages=(
   libcaf-dev
   libboost1.81-dev libboost-json1.81-dev
   libsqlite3-dev sqlite3
+  libjemalloc-dev
   libspdlog-dev libfmt-dev
   libsodium-dev libssl-dev openssl
   libgtest-dev libgmock-dev libbenchmark-dev
