@@ -116,13 +116,15 @@ caf::result<int64_t> deliver(self_ptr self, mailbox_item& item) {
     item.ts = now_ms();
   auto promise = answer_even_if_stopped(self->make_response_promise<int64_t>());
   ++st.in_flight;
-  self->request(st.store, local_request, append_atom_v, st.owner, item)
+  // Our store sends the copies to the replicas' stores with the rest of its commit.
+  self->request(st.store, local_request, append_atom_v, st.owner, item, copy_stores(self))
     .then(
       [self, promise, item = std::move(item)](stored_ref& ref) mutable {
-        // A repeat is replicated again: its first attempt may have missed a replica.
+        // A repeat is copied again: its first attempt may have missed a replica.
         item.seq = ref.seq;
         item.ts = ref.ts;
-        replicate(self, item, [self, promise, item, ref](bool copied) mutable {
+        replicate_unless_copied(self, item, ref.copied,
+                                [self, promise, item, ref](bool copied) mutable {
           --self->state.in_flight;
           if (!copied) {
             promise.deliver(caf::make_error(errc::unavailable, "replica not reachable"));
@@ -150,12 +152,12 @@ caf::result<int64_t> deliver(self_ptr self, mailbox_item& item) {
 void store_receipt(self_ptr self, mailbox_item item) {
   auto& st = self->state;
   ++st.in_flight;
-  self->request(st.store, local_request, append_atom_v, st.owner, item)
+  self->request(st.store, local_request, append_atom_v, st.owner, item, copy_stores(self))
     .then(
       [self, item](stored_ref& ref) mutable {
         --self->state.in_flight;
         item.seq = ref.seq;
-        replicate(self, item, [](bool) {});
+        replicate_unless_copied(self, item, ref.copied, [](bool) {});
         arrived(self, item);
       },
       [self](caf::error& err) {
@@ -219,9 +221,9 @@ void send_receipt(self_ptr self, const std::string& to, const confirm_request& c
 void advance(self_ptr self, const confirm_request& c, int64_t seq, receipt_status before,
              receipt_status after) {
   auto& st = self->state;
-  self->send(st.store, status_atom_v, seq, after);
-  replicate_change(self, caf::make_message(status_atom_v, st.owner, c.from, c.group, c.id,
-                                           after));
+  // Our store sends the change to the replicas' stores with the rest of its commit.
+  self->send(st.store, status_atom_v, seq, after,
+             item_change{st.owner, c.from, c.group, c.id, after}, copy_stores(self));
   if (before == receipt_status::sent) {
     st.metrics->messages_delivered.inc();
     send_receipt(self, c.from, c, receipt_status::delivered);

@@ -56,6 +56,11 @@ static const std::vector<caf::actor>& replicas(self_ptr self) {
   return placed(self).replicas;
 }
 
+std::vector<caf::actor> copy_stores(self_ptr self) {
+  const auto& p = placed(self);
+  return p.primary_here ? p.replicas : std::vector<caf::actor>{};
+}
+
 static void later(self_ptr self, std::function<void()> f) {
   auto token = ++self->state.next_token;
   self->state.waits_made().retries.emplace_back(token, std::move(f));
@@ -102,6 +107,14 @@ static void replicate(self_ptr self, const mailbox_item& original,
                    });
 }
 
+void replicate_unless_copied(self_ptr self, const mailbox_item& item, bool copied,
+                             std::function<void(bool)> done) {
+  if (copied && placed(self).primary_here)
+    done(true);
+  else
+    replicate(self, item, std::move(done), replicate_attempts);
+}
+
 // A new cluster view: stop if another node serves the owner now; else requests to
 // nodes that left fail now (remote_requests) and are retried.
 void view_changed(self_ptr self) {
@@ -111,15 +124,13 @@ void view_changed(self_ptr self) {
     router->view_changed();
 }
 
-// Tells the replicas that a message moved on, or that a receipt was handed over.
-void replicate_change(self_ptr self, caf::message change) {
-  for (auto& store : replicas(self))
-    self->send(store, change);
-}
-
+// Tells the replicas that a receipt was handed over. (A message that moved on goes to
+// them through our store, with its commit.)
 void erase_receipt_copies(self_ptr self, const mailbox_item& receipt) {
-  replicate_change(self, caf::make_message(erase_atom_v, self->state.owner, receipt.peer,
-                                           receipt.group, receipt.id, receipt.status));
+  auto erase = caf::make_message(erase_atom_v, self->state.owner, receipt.peer,
+                                 receipt.group, receipt.id, receipt.status);
+  for (auto& store : replicas(self))
+    self->send(store, erase);
 }
 
 // Another node's copy was merged into our store after we loaded (a node that held the

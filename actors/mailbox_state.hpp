@@ -94,13 +94,20 @@ void arrived(mailbox_self self, const mailbox_item& item);
 
 /// Stops the mailbox (true) when another node serves its owner now.
 bool moved_away(mailbox_self self);
+/// The replicas' stores, for our store to send the copies of an append to along with
+/// the rest of its commit (none when another node serves the owner now).
+std::vector<caf::actor> copy_stores(mailbox_self self);
 /// Commits `item` in every replica's store, then calls done(true); done(false) when the
 /// replicas stayed out of reach (or this node stopped being primary) through all tries.
 void replicate(mailbox_self self, const mailbox_item& item, std::function<void(bool)> done);
-/// Tells the replicas that a message moved on (status_atom, owner, peer, group, id,
-/// status), or that a receipt was handed over (erase_atom, ...).
+/// After an append with copy_stores(): done(true) if our store had every copy
+/// committed and this node still serves the owner, else replicate() tries itself.
+void replicate_unless_copied(mailbox_self self, const mailbox_item& item, bool copied,
+                             std::function<void(bool)> done);
+/// A new cluster view: stop if another node serves the owner now, else fail the
+/// requests waiting on nodes it shows down.
 void view_changed(mailbox_self self);
-void replicate_change(mailbox_self self, caf::message change);
+/// Tells the replicas that a receipt was handed over.
 void erase_receipt_copies(mailbox_self self, const mailbox_item& receipt);
 /// Merges the replicas' copies into the local store, then calls `then`.
 void merge_copies_then_load(mailbox_self self, std::function<void()> then);

@@ -26,6 +26,26 @@ struct stored_ref {
   int64_t ts = 0;
   receipt_status status = receipt_status::sent;
   bool duplicate = false;  // the (sender, id) was stored before: seq and ts are the original's
+  // Committed by every store the append named as its copies (see the store's append
+  // with copies); false when one failed or went away, or when none were named.
+  bool copied = false;
+};
+
+/// An item for another node's store to keep a copy of: a replica's part of the commits
+/// of its primary (store-to-store, in one message per commit and replica).
+struct copied_item {
+  std::string owner;
+  mailbox_item item;
+};
+
+/// A message that moved on (delivered, read), for a replica's store: addressed by the
+/// message's identity, since each node numbers its rows itself.
+struct item_change {
+  std::string owner;
+  std::string peer;
+  std::string group;
+  std::string id;
+  receipt_status status = receipt_status::sent;
 };
 
 /// What the store holds for one mailbox, read when the mailbox actor starts.
@@ -115,7 +135,17 @@ typename Inspector::result_type inspect(Inspector& f, mailbox_item& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, stored_ref& x) {
-  return f(caf::meta::type_name("stored_ref"), x.seq, x.ts, x.status, x.duplicate);
+  return f(caf::meta::type_name("stored_ref"), x.seq, x.ts, x.status, x.duplicate, x.copied);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, copied_item& x) {
+  return f(caf::meta::type_name("copied_item"), x.owner, x.item);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, item_change& x) {
+  return f(caf::meta::type_name("item_change"), x.owner, x.peer, x.group, x.id, x.status);
 }
 
 template <class Inspector>
@@ -180,6 +210,10 @@ CAF_BEGIN_TYPE_ID_BLOCK(parley_actors, caf::id_block::parley_runtime::end)
   CAF_ADD_TYPE_ID(parley_actors, (parley::mailbox_item))
   CAF_ADD_TYPE_ID(parley_actors, (std::vector<parley::mailbox_item>))
   CAF_ADD_TYPE_ID(parley_actors, (parley::stored_ref))
+  CAF_ADD_TYPE_ID(parley_actors, (parley::copied_item))
+  CAF_ADD_TYPE_ID(parley_actors, (std::vector<parley::copied_item>))
+  CAF_ADD_TYPE_ID(parley_actors, (parley::item_change))
+  CAF_ADD_TYPE_ID(parley_actors, (std::vector<parley::item_change>))
   CAF_ADD_TYPE_ID(parley_actors, (parley::mailbox_snapshot))
   CAF_ADD_TYPE_ID(parley_actors, (parley::mailbox_copy))
   CAF_ADD_TYPE_ID(parley_actors, (parley::receipt_status))
@@ -200,6 +234,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(parley_actors, caf::id_block::parley_runtime::end)
   CAF_ADD_ATOM(parley_actors, parley, handed_atom, "handed")
   // store
   CAF_ADD_ATOM(parley_actors, parley, append_atom, "append")
+  CAF_ADD_ATOM(parley_actors, parley, replicate_atom, "replicate")
   CAF_ADD_ATOM(parley_actors, parley, status_atom, "status")
   CAF_ADD_ATOM(parley_actors, parley, erase_atom, "erase")
   CAF_ADD_ATOM(parley_actors, parley, load_atom, "load")

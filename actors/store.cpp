@@ -28,6 +28,10 @@ constexpr auto expire_interval = std::chrono::minutes{5};
 constexpr int64_t dedup_window_ms = 24LL * 3600 * 1000;
 constexpr int64_t expiry_ms = 30LL * 24 * 3600 * 1000;
 
+} // namespace
+
+namespace store_detail {
+
 mailbox_row to_row(const std::string& owner, const mailbox_item& item) {
   mailbox_row r;
   r.owner = owner;
@@ -55,6 +59,10 @@ mailbox_item to_item(mailbox_row&& r) {
   item.status = static_cast<receipt_status>(r.status);
   return item;
 }
+
+} // namespace store_detail
+
+namespace {
 
 group_row to_row(const group_record& rec) {
   return group_row{rec.gid, rec.name, rec.owner, rec.members, rec.version, rec.created};
@@ -122,17 +130,45 @@ caf::behavior store(caf::stateful_actor<store_state>* self, store_settings setti
     flush_all(self);
     self->quit(msg.reason);
   });
+  self->set_down_handler(
+    [self](caf::down_msg& msg) { copies_store_down(self, msg.source); });
   self->set_default_handler(log_unexpected(logs::store(), "store"));
   expire(self);
   self->delayed_send(self, expire_interval, expire_atom_v);
   return {
     [self](append_atom, const std::string& owner, const mailbox_item& item) {
       auto promise = answer_even_if_stopped(self->make_response_promise());
-      buffer(self, append_op{to_row(owner, item), promise});
+      buffer(self, append_op{to_row(owner, item), promise, false, {}});
       return promise.later();
     },
-    [self](status_atom, int64_t seq, receipt_status status) {
-      buffer(self, status_op{seq, static_cast<int>(status)});
+    // The primary's append: answered once `copies` (the replicas' stores) committed it
+    // too, or one of them failed (stored_ref::copied false: the mailbox tries again).
+    [self](append_atom, const std::string& owner, const mailbox_item& item,
+           std::vector<caf::actor>& copies) {
+      auto promise = answer_even_if_stopped(self->make_response_promise());
+      buffer(self, append_op{to_row(owner, item), promise, true, std::move(copies)});
+      return promise.later();
+    },
+    // A primary's commit, our part of it: answered once committed here.
+    [self](replicate_atom, const std::vector<copied_item>& items,
+           std::vector<item_change>& changes) {
+      std::vector<mailbox_row> rows;
+      rows.reserve(items.size());
+      for (const auto& c : items)
+        rows.push_back(to_row(c.owner, c.item));
+      auto promise = answer_even_if_stopped(self->make_response_promise());
+      buffer(self, copies_op{std::move(rows), std::move(changes), promise});
+      return promise.later();
+    },
+    // Changes alone: sent, not requested, so nothing is answered.
+    [self](replicate_atom, std::vector<item_change>& changes) {
+      buffer(self, changes_op{std::move(changes)});
+    },
+    // A message moved on here; with copies, on the replicas too (after our commit).
+    [self](status_atom, int64_t seq, receipt_status status, item_change& change,
+           std::vector<caf::actor>& copies) {
+      buffer(self, status_op{seq, static_cast<int>(status), std::move(copies),
+                             std::move(change)});
     },
     [self](erase_atom, int64_t seq) { buffer(self, erase_op{seq}); },
     [self](put_user_atom, const user_record& rec) {
@@ -144,15 +180,10 @@ caf::behavior store(caf::stateful_actor<store_state>* self, store_settings setti
       self->state.touches.push_back(touch_op{user, last_seen});
       queue_flush(self);
     },
-    [self](status_atom, std::string& owner, std::string& peer, std::string& group,
-           std::string& id, receipt_status status) {
-      buffer(self, keyed_op{false, std::move(owner), std::move(peer), std::move(group),
-                            std::move(id), static_cast<int>(status)});
-    },
     [self](erase_atom, std::string& owner, std::string& peer, std::string& group,
            std::string& id, receipt_status status) {
-      buffer(self, keyed_op{true, std::move(owner), std::move(peer), std::move(group),
-                            std::move(id), static_cast<int>(status)});
+      buffer(self, receipt_erase_op{std::move(owner), std::move(peer), std::move(group),
+                                    std::move(id), static_cast<int>(status)});
     },
     [self](dump_atom, const std::string& owner) -> caf::result<mailbox_copy> {
       commit_buffered(self);

@@ -28,37 +28,86 @@ constexpr size_t touches_per_commit = 64;
 // to a thousand writes into one transaction and paid that; smaller ones never do.
 constexpr size_t max_ops_per_commit = 256;
 
-using reply_list = std::vector<std::pair<store_promise, caf::message>>;
+// What a transaction's writes answer once it committed.
+struct commit_answers {
+  std::vector<std::pair<store_promise, caf::message>> replies;
+  std::vector<committed_append> copied;  // answered once their copies committed too
+  std::vector<committed_change> changes;  // to send to the replicas with the copies
+
+  void fail(const caf::error& err) {
+    for (auto& [promise, msg] : replies)
+      promise.deliver(err);
+    for (auto& append : copied)
+      append.promise.deliver(err);
+  }
+};
+
+caf::expected<stored_ref> append_row(store_state& st, const mailbox_row& row) {
+  if (row.kind == static_cast<int>(item_kind::receipt)) {
+    auto seq = st.mailboxes->append_receipt(row);
+    if (!seq)
+      return std::move(seq.error());
+    return stored_ref{*seq, row.ts, static_cast<receipt_status>(row.status), false};
+  }
+  auto res = st.mailboxes->append_message(row);
+  if (!res)
+    return std::move(res.error());
+  return stored_ref{res->seq, res->ts, static_cast<receipt_status>(res->status),
+                    res->duplicate};
+}
+
+// Changes name items committed in earlier messages: an item moves on only after its
+// append was answered, which waits for its copies.
+caf::error raise_statuses(store_state& st, const std::vector<item_change>& changes) {
+  for (const auto& c : changes)
+    if (auto err = st.copies->raise_status(c.owner, c.peer, c.group, c.id,
+                                           static_cast<int>(c.status)))
+      return err;
+  return caf::none;
+}
 
 // Applies one buffered write inside the open transaction.
-caf::error apply(store_state& st, write_op& op, reply_list& replies) {
+caf::error apply(store_state& st, write_op& op, commit_answers& answers) {
+  auto& replies = answers.replies;
   return std::visit(
     [&](auto& w) -> caf::error {
       using T = std::decay_t<decltype(w)>;
       if constexpr (std::is_same_v<T, append_op>) {
-        stored_ref ref;
-        if (w.row.kind == static_cast<int>(item_kind::receipt)) {
-          auto seq = st.mailboxes->append_receipt(w.row);
-          if (!seq)
-            return std::move(seq.error());
-          ref = stored_ref{*seq, w.row.ts, static_cast<receipt_status>(w.row.status), false};
-        } else {
-          auto res = st.mailboxes->append_message(w.row);
-          if (!res)
-            return std::move(res.error());
-          ref = stored_ref{res->seq, res->ts, static_cast<receipt_status>(res->status),
-                           res->duplicate};
+        auto ref = append_row(st, w.row);
+        if (!ref)
+          return std::move(ref.error());
+        if (!w.copied_by) {
+          replies.emplace_back(std::move(w.promise), caf::make_message(*ref));
+          return caf::none;
         }
-        replies.emplace_back(std::move(w.promise), caf::make_message(ref));
+        // The copies carry the time the row holds (a repeat's is the original's); each
+        // replica numbers its rows itself.
+        copied_item copy{std::move(w.row.owner), to_item(std::move(w.row))};
+        copy.item.seq = 0;
+        copy.item.ts = ref->ts;
+        answers.copied.push_back(
+          {std::move(w.promise), *ref, std::move(copy), std::move(w.copies)});
         return caf::none;
+      } else if constexpr (std::is_same_v<T, copies_op>) {
+        for (const auto& row : w.rows)
+          if (auto ref = append_row(st, row); !ref)
+            return std::move(ref.error());
+        if (auto err = raise_statuses(st, w.changes))
+          return err;
+        replies.emplace_back(std::move(w.promise), caf::make_message());
+        return caf::none;
+      } else if constexpr (std::is_same_v<T, changes_op>) {
+        return raise_statuses(st, w.changes);
       } else if constexpr (std::is_same_v<T, status_op>) {
-        return st.mailboxes->set_status(w.seq, w.status);
+        if (auto err = st.mailboxes->set_status(w.seq, w.status))
+          return err;
+        if (!w.copies.empty())
+          answers.changes.push_back({std::move(w.copies), std::move(w.change)});
+        return caf::none;
       } else if constexpr (std::is_same_v<T, erase_op>) {
         return st.mailboxes->erase_receipt(w.seq);
-      } else if constexpr (std::is_same_v<T, keyed_op>) {
-        return w.erase_receipt
-                 ? st.copies->erase_receipt(w.owner, w.peer, w.group, w.id, w.status)
-                 : st.copies->raise_status(w.owner, w.peer, w.group, w.id, w.status);
+      } else if constexpr (std::is_same_v<T, receipt_erase_op>) {
+        return st.copies->erase_receipt(w.owner, w.peer, w.group, w.id, w.status);
       } else if constexpr (std::is_same_v<T, merge_op>) {
         auto changed = st.copies->merge(w.owner, w.copy);
         if (!changed)
@@ -163,12 +212,12 @@ void commit_next(self_ptr self) {
   }
   if (!st.batch.empty() || !st.touches.empty())
     queue_flush(self);
-  reply_list replies;
-  replies.reserve(ops.size());
+  commit_answers answers;
+  answers.replies.reserve(ops.size());
   auto started = std::chrono::steady_clock::now();
   caf::error err = st.db->begin();
   for (size_t i = 0; !err && i < ops.size(); ++i)
-    err = apply(st, ops[i], replies);
+    err = apply(st, ops[i], answers);
   if (!err)
     err = st.db->commit();
   if (err) {
@@ -176,17 +225,18 @@ void commit_next(self_ptr self) {
     st.merged_owners.clear();
     SPDLOG_LOGGER_ERROR(logs::store(), "event=commit_failed ops={} err={}", ops.size(),
                         self->system().render(err));
-    // Promises already moved into `replies` are answered with the error too.
-    for (auto& [promise, msg] : replies)
-      promise.deliver(err);
+    // Promises already moved into the answers are answered with the error too.
+    answers.fail(err);
     fail_all(ops, err);
     return;
   }
   st.metrics->store_commits.inc();
   st.metrics->commit_latency.observe(std::chrono::steady_clock::now() - started);
   st.metrics->commit_batch.observe(static_cast<double>(ops.size()));
-  for (auto& [promise, msg] : replies)
+  for (auto& [promise, msg] : answers.replies)
     promise.deliver(std::move(msg));
+  if (!answers.copied.empty() || !answers.changes.empty())
+    send_copies(self, std::move(answers.copied), std::move(answers.changes));
   if (!st.merged_owners.empty()) {
     if (auto sup = registered(self->system(), mailboxes_name::value))
       for (const auto& owner : st.merged_owners)

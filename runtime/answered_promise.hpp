@@ -28,12 +28,15 @@ public:
                             caf::error if_stopped = caf::make_error(caf::sec::request_receiver_down))
     : held_(std::make_shared<holder>(std::move(promise), std::move(if_stopped))) {}
 
+  /// Answers, unless this copy was moved from: its answer went with the move (a failed
+  /// commit fails every write it took, some of whose promises moved on already).
   template <class... Ts>
   void deliver(Ts&&... xs) const {
-    held_->promise.deliver(std::forward<Ts>(xs)...);
+    if (held_)
+      held_->promise.deliver(std::forward<Ts>(xs)...);
   }
 
-  bool pending() const { return held_->promise.pending(); }
+  bool pending() const { return held_ && held_->promise.pending(); }
 
   /// What a handler returns to say that the answer comes later.
   const Promise& later() const { return held_->promise; }

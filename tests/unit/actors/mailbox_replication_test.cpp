@@ -10,37 +10,62 @@ namespace parley::testing {
 namespace {
 
 struct replica_log {
-  bool hold = false;  // keep append answers back until released
-  std::vector<mailbox_item> appended;
-  std::vector<caf::response_promise> held;
+  bool hold = false;         // keep answers back until released
+  bool refuse_copies = false;  // answer the primary store's copies with an error
+  std::vector<mailbox_item> appended;  // by either path
+  size_t copy_messages = 0;  // from the primary's store (replicate_atom)
+  size_t own_appends = 0;    // from the mailbox itself (its fallback, append_atom)
+  std::vector<caf::response_promise> held_appends;
+  std::vector<caf::response_promise> held_copies;
   std::vector<std::string> changes;
 };
 
 caf::behavior replica_store(caf::event_based_actor* self, std::shared_ptr<replica_log> log) {
   return {
+    // What the primary's store sends after each commit.
+    [self, log](replicate_atom, const std::vector<copied_item>& items,
+                const std::vector<item_change>& changes) {
+      ++log->copy_messages;
+      for (const auto& c : items)
+        log->appended.push_back(c.item);
+      for (const auto& c : changes)
+        log->changes.push_back(std::string{"status "} + to_string(c.status) + " " + c.id);
+      auto promise = self->make_response_promise();
+      if (log->refuse_copies)
+        promise.deliver(caf::make_error(errc::internal, "refused"));
+      else if (log->hold)
+        log->held_copies.push_back(promise);
+      else
+        promise.deliver(caf::make_message());
+      return promise;
+    },
+    [log](replicate_atom, const std::vector<item_change>& changes) {
+      for (const auto& c : changes)
+        log->changes.push_back(std::string{"status "} + to_string(c.status) + " " + c.id);
+    },
+    // What a mailbox sends when its store's copies failed.
     [self, log](append_atom, const std::string&, const mailbox_item& item) {
+      ++log->own_appends;
       log->appended.push_back(item);
       auto promise = self->make_response_promise();
       if (log->hold)
-        log->held.push_back(promise);
+        log->held_appends.push_back(promise);
       else
         promise.deliver(stored_ref{static_cast<int64_t>(log->appended.size()), item.ts,
                                    item.status, false});
       return promise;
-    },
-    [log](status_atom, const std::string&, const std::string&, const std::string&,
-          const std::string& id, receipt_status s) {
-      log->changes.push_back(std::string{"status "} + to_string(s) + " " + id);
     },
     [log](erase_atom, const std::string&, const std::string&, const std::string&,
           const std::string& id, receipt_status) { log->changes.push_back("erase " + id); },
     [](dump_atom, const std::string&) { return mailbox_copy{}; },
     // Releases the held answers (a promise is delivered by its own actor).
     [log](caf::ok_atom) {
-      for (size_t i = 0; i < log->held.size(); ++i)
-        log->held[i].deliver(stored_ref{static_cast<int64_t>(i + 1), log->appended[i].ts,
-                                        receipt_status::sent, false});
-      log->held.clear();
+      for (auto& p : log->held_copies)
+        p.deliver(caf::make_message());
+      for (auto& p : log->held_appends)
+        p.deliver(stored_ref{1, 0, receipt_status::sent, false});
+      log->held_copies.clear();
+      log->held_appends.clear();
     },
   };
 }
@@ -94,10 +119,49 @@ TEST_F(MailboxReplicationTest, AckWaitsUntilTheReplicaCommitted) {
   EXPECT_TRUE(self->mailbox().empty()) << "acked before the replica committed";
   caf::anon_send(replica, caf::ok_atom_v);
   sched.run();
+  EXPECT_EQ(log->own_appends, 0u);  // the copy went store to store
   int64_t ts = 0;
   ASSERT_TRUE(answered());
   handle.receive([&](int64_t x) { ts = x; }, [&](caf::error& err) { FAIL() << sys.render(err); });
   EXPECT_EQ(ts, log->appended[0].ts);
+}
+
+TEST_F(MailboxReplicationTest, CopiesOfOneCommitTravelInOneMessage) {
+  auto mb = mailbox_of(owner);
+  for (auto id : {"m1", "m2", "m3"})
+    self->request(mb, caf::infinite, deliver_atom_v, message_from("alice", id));
+  sched.run();
+  ASSERT_EQ(log->appended.size(), 3u);
+  EXPECT_EQ(log->copy_messages, 1u);
+  EXPECT_EQ(log->own_appends, 0u);
+  std::vector<std::string> order;
+  for (const auto& item : log->appended)
+    order.push_back(item.id);
+  EXPECT_EQ(order, (std::vector<std::string>{"m1", "m2", "m3"}));
+}
+
+TEST_F(MailboxReplicationTest, CopiesTheReplicaRefusedAreMadeByTheMailbox) {
+  log->refuse_copies = true;
+  auto ts = ask<int64_t>(mailbox_of(owner), deliver_atom_v, message_from("alice", "m1"));
+  EXPECT_GT(ts, 0);
+  EXPECT_EQ(log->copy_messages, 1u);
+  EXPECT_EQ(log->own_appends, 1u);  // the ack waited for the mailbox's own copy
+}
+
+TEST_F(MailboxReplicationTest, AckComesOnceTheViewDropsAReplicaThatDiedHoldingCopies) {
+  log->hold = true;
+  auto mb = mailbox_of(owner);
+  auto handle = self->request(mb, caf::infinite, deliver_atom_v, message_from("alice", "m1"));
+  sched.run();
+  ASSERT_EQ(log->held_copies.size(), 1u);
+  // n2 dies with the copies unanswered, and the view drops it.
+  view.publish(std::make_shared<const cluster_snapshot>(
+    "n1", std::vector<member_status>{node_member("n1", {})}, 2, 3));
+  caf::anon_send_exit(replica, caf::exit_reason::kill);
+  sched.run();
+  ASSERT_TRUE(answered()) << "the store never heard that its replica died";
+  handle.receive([](int64_t ts) { EXPECT_GT(ts, 0); },
+                 [&](caf::error& err) { FAIL() << sys.render(err); });
 }
 
 TEST_F(MailboxReplicationTest, ConfirmationsReachTheReplicaByIdentity) {
