@@ -40,7 +40,10 @@ public:
     parley::add_message_types(*this);
     // The worker runs the sockets too (runtime/io_worker_scheduler.hpp).
     load<io_worker_coordinator>();
-    load<caf::io::middleman>();
+    // ... and the middleman's network loop, which gets no thread of its own
+    // (runtime/worker_multiplexer.hpp).
+    load<caf::io::middleman, worker_multiplexer>();
+    set("middleman.manual-multiplexing", true);
     if (cluster.tls_dir) {
       // Mutual TLS on the cluster port: CAF's OpenSSL module asks every peer, on both
       // sides, for a certificate signed by the cluster CA (and never looks at the
@@ -68,6 +71,25 @@ public:
   }
 };
 
+// The worker runs the middleman's loop while the node runs; the thread that stops the
+// actor system takes it back first (CAF's middleman stops by running its loop there).
+class multiplexer_on_worker {
+public:
+  explicit multiplexer_on_worker(caf::actor_system& sys)
+    : sys_(sys), mux_(static_cast<worker_multiplexer&>(sys.middleman().backend())),
+      running_(run_on_worker(sys, mux_)) {}
+  ~multiplexer_on_worker() {
+    if (running_)
+      take_back_from_worker(sys_, mux_);
+  }
+  bool running() const { return running_; }
+
+private:
+  caf::actor_system& sys_;
+  worker_multiplexer& mux_;
+  bool running_;
+};
+
 void print_line(const std::string& line) {
   std::fputs((line + "\n").c_str(), stdout);
   std::fflush(stdout);
@@ -78,6 +100,11 @@ void print_line(const std::string& line) {
 int run_node(const node_settings& settings, const std::string& secret) {
   node_config cfg{settings.cluster};
   caf::actor_system sys{cfg};
+  multiplexer_on_worker cluster_loop{sys};
+  if (!cluster_loop.running()) {
+    std::fprintf(stderr, "parley-node: cannot run the cluster port's event loop\n");
+    return 2;
+  }
   metrics_registry registry;
   node_metrics metrics{registry};
   authority auth{secret};

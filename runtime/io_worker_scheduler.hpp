@@ -9,6 +9,9 @@
 //            most once per 100 us)
 //            none -> run one ready socket handler, or sleep in epoll until a socket is
 //            ready or another thread enqueues a job (which posts a wake-up)
+//   With a worker_multiplexer (runtime/worker_multiplexer.hpp) attached, the worker also
+//   runs CAF's network backend: what an actor sent to another node is written right
+//   after that actor's turn, and the backend's sockets are among those polled.
 //
 // Load it with cfg.load<io_worker_coordinator>(), scheduler.max-threads 1 and a bounded
 // scheduler.max-throughput (an actor that never runs dry would otherwise hold the
@@ -28,6 +31,8 @@
 #include <caf/policy/unprofiled.hpp>
 #include <caf/resumable.hpp>
 #include <caf/scheduler/coordinator.hpp>
+
+#include "runtime/worker_multiplexer.hpp"
 
 namespace parley {
 
@@ -50,6 +55,7 @@ public:
 
     queue_type queue;
     std::shared_ptr<boost::asio::io_context> io;
+    worker_multiplexer* mux = nullptr;  // set and read on the worker thread only
     std::atomic<bool> sleeping{false};
     std::chrono::steady_clock::time_point last_poll{};
   };
@@ -90,10 +96,17 @@ public:
         auto now = std::chrono::steady_clock::now();
         if (now - data.last_poll >= poll_interval) {
           data.last_poll = now;
+          // What actors sent to other nodes meanwhile leaves in one go.
+          if (data.mux && data.mux->posted())
+            data.mux->pump();
           for (int n = 0; n < max_handlers_per_poll && data.io->poll_one() > 0; ++n) {
           }
         }
         return job;
+      }
+      if (data.mux && data.mux->posted()) {
+        data.mux->pump();
+        continue;
       }
       // run_one() runs a ready socket handler if there is one, else sleeps in epoll.
       data.last_poll = std::chrono::steady_clock::now();
@@ -126,5 +139,13 @@ using io_worker_coordinator = caf::scheduler::coordinator<io_worker_policy>;
 
 /// The io_context run by the worker of a system that loaded io_worker_coordinator.
 boost::asio::io_context& io_of(caf::actor_system& sys);
+
+/// Makes the worker of `sys` run `mux` (the middleman's backend), from its next turn on.
+/// Blocks until it did; false if the multiplexer could not be watched.
+bool run_on_worker(caf::actor_system& sys, worker_multiplexer& mux);
+
+/// Hands `mux` back to the calling thread (to stop the actor system): the worker stops
+/// running it. Blocks until it did.
+void take_back_from_worker(caf::actor_system& sys, worker_multiplexer& mux);
 
 } // namespace parley

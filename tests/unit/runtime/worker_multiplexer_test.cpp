@@ -1,0 +1,115 @@
+// CAF's middleman run by the io worker thread (runtime/worker_multiplexer), over real
+// loopback sockets: two such systems talk (remote requests answered) with no thread of
+// CAF's multiplexer in the process, and stop cleanly once the multiplexers are taken
+// back.
+
+#include "runtime/worker_multiplexer.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <thread>
+
+#include <boost/asio/post.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include <gtest/gtest.h>
+
+#include "runtime/io_worker_scheduler.hpp"
+
+namespace parley {
+namespace {
+
+class worker_mux_config : public caf::actor_system_config {
+public:
+  worker_mux_config() {
+    load<io_worker_coordinator>();
+    load<caf::io::middleman, worker_multiplexer>();
+    set("middleman.manual-multiplexing", true);
+    set("scheduler.max-threads", size_t{1});
+    set("scheduler.max-throughput", size_t{64});
+    set("logger.verbosity", caf::atom("quiet"));
+  }
+};
+
+// Threads of this process named `name` (CAF names its multiplexer's thread).
+int threads_named(const std::string& name) {
+  int n = 0;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm{task.path() / "comm"};
+    std::string line;
+    if (std::getline(comm, line) && line == name)
+      ++n;
+  }
+  return n;
+}
+
+// Answers a ping with the hash of the thread it ran on.
+caf::behavior thread_reporter(caf::event_based_actor*) {
+  return {
+    [](caf::ping_atom) {
+      return static_cast<uint64_t>(std::hash<std::thread::id>{}(std::this_thread::get_id()));
+    },
+  };
+}
+
+TEST(WorkerMultiplexerTest, TwoSystemsTalkWithoutAMultiplexerThread) {
+  worker_mux_config cfg;
+  caf::actor_system sys{cfg};
+  auto& mux = static_cast<worker_multiplexer&>(sys.middleman().backend());
+  ASSERT_TRUE(run_on_worker(sys, mux));
+  // The worker's identity, as the io_context (run only by the worker) sees it.
+  std::promise<uint64_t> worker;
+  boost::asio::post(io_of(sys), [&worker] {
+    worker.set_value(std::hash<std::thread::id>{}(std::this_thread::get_id()));
+  });
+  auto worker_id = worker.get_future().get();
+  auto reporter = sys.spawn(thread_reporter);
+  auto port = sys.middleman().publish(reporter, 0, "127.0.0.1");
+  ASSERT_TRUE(port) << sys.render(port.error());
+  {
+    worker_mux_config other_cfg;
+    caf::actor_system other{other_cfg};
+    auto& other_mux = static_cast<worker_multiplexer&>(other.middleman().backend());
+    ASSERT_TRUE(run_on_worker(other, other_mux));
+    auto remote = other.middleman().remote_actor("127.0.0.1", *port);
+    ASSERT_TRUE(remote) << other.render(remote.error());
+    caf::scoped_actor self{other};
+    for (int i = 0; i < 100; ++i) {
+      uint64_t ran_on = 0;
+      self->request(*remote, std::chrono::seconds{5}, caf::ping_atom_v)
+        .receive([&](uint64_t x) { ran_on = x; },
+                 [&](caf::error& err) { FAIL() << other.render(err); });
+      ASSERT_EQ(ran_on, worker_id);
+    }
+    // CAF 0.17 gives its scheduler's workers the multiplexer's thread name too: one
+    // worker per system; a multiplexer thread of their own would make it four.
+    EXPECT_EQ(threads_named("caf.multiplexer"), 2);
+    caf::anon_send_exit(reporter, caf::exit_reason::user_shutdown);
+    take_back_from_worker(other, other_mux);
+  }
+  take_back_from_worker(sys, mux);
+  // ~actor_system stops the middleman on this thread now; a worker still polling it
+  // would race with that.
+}
+
+TEST(WorkerMultiplexerTest, EachSystemWatchesItsOwnEpollInstance) {
+  worker_mux_config cfg;
+  caf::actor_system first{cfg};
+  worker_mux_config other_cfg;
+  caf::actor_system second{other_cfg};
+  // Two CAF loops in the process: each multiplexer found the one its constructor made.
+  EXPECT_EQ(epoll_fds_watching_a_pipe().size(), 2u);
+  for (auto* sys : {&first, &second}) {
+    auto& mux = static_cast<worker_multiplexer&>(sys->middleman().backend());
+    ASSERT_TRUE(run_on_worker(*sys, mux));
+    take_back_from_worker(*sys, mux);
+  }
+}
+
+} // namespace
+} // namespace parley
