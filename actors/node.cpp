@@ -85,13 +85,13 @@ child_spec sessions_spec(node_metrics* metrics) {
 caf::actor start_node_tree(caf::actor_system& sys, const node_tree_settings& settings,
                            node_metrics* metrics) {
   std::vector<child_spec> children;
+  auto cluster = settings.cluster;
   children.push_back({"store",
-                      [s = settings.store, detached = settings.store_detached,
-                       metrics](caf::local_actor* sup) {
-                        return start_store(sup, s, metrics, detached);
+                      [s = settings.store, detached = settings.store_detached, metrics,
+                       cluster](caf::local_actor* sup) {
+                        return start_store(sup, s, metrics, detached, cluster);
                       },
                       child_kind::permanent});
-  auto cluster = settings.cluster;
   children.push_back({"directory",
                       [cluster](caf::local_actor* sup) { return start_directory(sup, cluster); },
                       child_kind::permanent});

@@ -58,12 +58,7 @@ public:
   void fail_gone(const cluster_snapshot& snap) {
     if (entries_.empty())
       return;
-    std::set<caf::node_id> down;
-    for (const auto& m : snap.members())
-      if (!m.up)
-        for (const auto& service : m.info.services)
-          if (service.second)
-            down.insert(service.second.node());
+    auto down = nodes_shown_down(snap);
     if (down.empty())
       return;
     // Failure handlers retry, and their retries are tracked anew: work on what is moved

@@ -87,9 +87,10 @@ void expire(self_ptr self) {
 } // namespace
 
 caf::behavior store(caf::stateful_actor<store_state>* self, store_settings settings,
-                    node_metrics* metrics) {
+                    node_metrics* metrics, const cluster_view* cluster) {
   auto& st = self->state;
   st.metrics = metrics;
+  st.cluster = cluster;
   st.wal_restart_frames = settings.wal_restart_frames;
   auto db = sqlite_db::open(settings.database, settings.sync);
   if (!db) {
@@ -135,7 +136,10 @@ caf::behavior store(caf::stateful_actor<store_state>* self, store_settings setti
   self->set_default_handler(log_unexpected(logs::store(), "store"));
   expire(self);
   self->delayed_send(self, expire_interval, expire_atom_v);
+  watch_membership(self);
   return {
+    [self](watch_atom) { watch_membership(self); },
+    [self](view_changed_atom, uint64_t) { copies_view_changed(self); },
     [self](append_atom, const std::string& owner, const mailbox_item& item) {
       auto promise = answer_even_if_stopped(self->make_response_promise());
       buffer(self, append_op{to_row(owner, item), promise, false, {}});
@@ -313,22 +317,22 @@ caf::actor register_store(caf::local_actor* sup, caf::actor handle) {
 } // namespace
 
 caf::actor start_store(caf::local_actor* sup, const store_settings& settings,
-                       node_metrics* metrics, bool detached) {
+                       node_metrics* metrics, bool detached, const cluster_view* cluster) {
   if (!detached)
-    return register_store(sup, sup->spawn<caf::linked>(store, settings, metrics));
+    return register_store(sup, sup->spawn<caf::linked>(store, settings, metrics, cluster));
   // On its own thread, the store yields to the CAF worker that wakes it: a commit can
   // wait for a free core, while a worker taken off its core stalls every session and
   // mailbox of the node (at 5,000 msg/s two of five of the worker's context switches
   // followed waking the store; docs/benchmarks.md). The checkpointer's thread, started
   // from the store's, inherits this.
   auto background_store = [](caf::stateful_actor<store_state>* self, store_settings s,
-                             node_metrics* m) {
+                             node_metrics* m, const cluster_view* c) {
     if (!run_as_batch_thread())
       SPDLOG_LOGGER_WARN(logs::store(), "event=batch_scheduling_refused");
-    return store(self, std::move(s), m);
+    return store(self, std::move(s), m, c);
   };
-  return register_store(sup, sup->spawn<caf::linked + caf::detached>(background_store,
-                                                                      settings, metrics));
+  return register_store(sup, sup->spawn<caf::linked + caf::detached>(
+                               background_store, settings, metrics, cluster));
 }
 
 } // namespace parley

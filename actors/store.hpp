@@ -44,11 +44,14 @@ namespace parley {
 struct store_state;
 
 caf::behavior store(caf::stateful_actor<store_state>* self, store_settings settings,
-                    node_metrics* metrics);
+                    node_metrics* metrics, const cluster_view* cluster = nullptr);
 
 /// Spawns the store linked to `sup` (on its own thread unless `detached` is false) and
 /// registers it as "store".
+/// With `cluster`, it watches the membership: copies waiting on a node the view shows
+/// down fail at once (store_copies.cpp).
 caf::actor start_store(caf::local_actor* sup, const store_settings& settings,
-                       node_metrics* metrics, bool detached = true);
+                       node_metrics* metrics, bool detached = true,
+                       const cluster_view* cluster = nullptr);
 
 } // namespace parley

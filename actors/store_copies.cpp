@@ -22,6 +22,8 @@ namespace parley::store_detail {
 
 namespace {
 
+constexpr auto membership_retry = std::chrono::milliseconds{200};
+
 // One store answered for the copies of these appends (or failed them).
 void copies_answered(self_ptr self, const std::vector<uint64_t>& appends, bool ok) {
   auto& awaited = self->state.awaited;
@@ -105,6 +107,28 @@ void send_copies(self_ptr self, std::vector<committed_append> appends,
               settle(self, key, false);
             });
   }
+}
+
+void watch_membership(self_ptr self) {
+  if (!self->state.cluster)
+    return;
+  if (auto m = registered(self->system(), membership_name::value))
+    self->send(m, watch_atom_v, caf::actor_cast<caf::actor>(self));
+  else
+    self->delayed_send(self, membership_retry, watch_atom_v);
+}
+
+void copies_view_changed(self_ptr self) {
+  auto& st = self->state;
+  if (!st.cluster || st.copies_out.empty())
+    return;
+  auto down = nodes_shown_down(*st.cluster->current());
+  std::vector<uint64_t> failed;
+  for (const auto& [key, msg] : st.copies_out)
+    if (down.count(msg.store.node()) != 0)
+      failed.push_back(key);
+  for (auto key : failed)
+    settle(self, key, false);
 }
 
 void copies_store_down(self_ptr self, const caf::actor_addr& store) {

@@ -28,6 +28,7 @@
 #include "persistence/sqlite_db.hpp"
 #include "persistence/user_store.hpp"
 #include "runtime/answered_promise.hpp"
+#include "runtime/cluster_view.hpp"
 
 namespace parley {
 
@@ -154,6 +155,7 @@ struct store_state {
   std::unordered_map<uint64_t, store_detail::copies_in_flight> copies_out;
   std::unordered_set<caf::actor_addr> watched_stores;
   uint64_t next_key = 0;
+  const cluster_view* cluster = nullptr;  // none: a node of its own
   node_metrics* metrics = nullptr;
   // Injected fault: until delay_until, every commit waits this long first (a slow disk).
   std::chrono::milliseconds delay{0};
@@ -194,6 +196,15 @@ void send_copies(self_ptr self, std::vector<committed_append> appends,
 
 /// A store we sent copies to is gone (its node died or it stopped): what it held fails.
 void copies_store_down(self_ptr self, const caf::actor_addr& store);
+
+/// Asks the membership to tell us of every new cluster view (again later if it is not
+/// running yet).
+void watch_membership(self_ptr self);
+
+/// A new cluster view: copies waiting on a node it shows down fail now. A node that
+/// hangs keeps its connection until the middleman's timeout (5 s); the membership's
+/// heartbeats show it down sooner.
+void copies_view_changed(self_ptr self);
 
 // -- store.cpp ------------------------------------------------------------------------
 

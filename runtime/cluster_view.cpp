@@ -40,4 +40,14 @@ caf::actor cluster_snapshot::service(const std::string& node, const std::string&
   return i == m->services.end() ? caf::actor{} : i->second;
 }
 
+std::set<caf::node_id> nodes_shown_down(const cluster_snapshot& snap) {
+  std::set<caf::node_id> down;
+  for (const auto& m : snap.members())
+    if (!m.up)
+      for (const auto& service : m.info.services)
+        if (service.second)
+          down.insert(service.second.node());
+  return down;
+}
+
 } // namespace parley

@@ -11,10 +11,12 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
 #include <caf/actor.hpp>
+#include <caf/node_id.hpp>
 #include <caf/meta/type_name.hpp>
 
 #include "runtime/hash_ring.hpp"
@@ -82,6 +84,10 @@ private:
   uint64_t epoch_;
   hash_ring ring_;
 };
+
+/// The CAF nodes of the members `snap` shows down (the nodes their services run on):
+/// requests waiting on them will not be answered.
+std::set<caf::node_id> nodes_shown_down(const cluster_snapshot& snap);
 
 /// The current snapshot, shared between the membership actor (writer) and the rest of
 /// the node (readers). Owned by the node, handed to whoever places keys.

@@ -10,8 +10,9 @@
 //            none -> run one ready socket handler, or sleep in epoll until a socket is
 //            ready or another thread enqueues a job (which posts a wake-up)
 //   With a worker_multiplexer (runtime/worker_multiplexer.hpp) attached, the worker also
-//   runs CAF's network backend: what an actor sent to another node is written right
-//   after that actor's turn, and the backend's sockets are among those polled.
+//   runs CAF's network backend: what actors sent to other nodes is written when the
+//   queue runs dry, or with the sockets every 100 us while it does not, and the
+//   backend's sockets are among those polled.
 //
 // Load it with cfg.load<io_worker_coordinator>(), scheduler.max-threads 1 and a bounded
 // scheduler.max-throughput (an actor that never runs dry would otherwise hold the

@@ -114,9 +114,19 @@ bool worker_multiplexer::start_on(boost::asio::io_context& io) {
   auto own = ::dup(epoll_fd_);
   if (own < 0)
     return false;
-  thread_id(std::this_thread::get_id());
+  boost::system::error_code ec;
+  auto watched = std::make_unique<boost::asio::posix::stream_descriptor>(io);
+  watched->assign(own, ec);
+  if (ec) {
+    ::close(own);
+    return false;
+  }
+  watched_ = std::move(watched);
   io_ = &io;
-  watched_ = std::make_unique<boost::asio::posix::stream_descriptor>(io, own);
+  // Last: from here on jobs queued on this thread wait for our pump. (thread_id is a
+  // plain field that other threads read in exec_later while we write it; a thread only
+  // ever compares it with its own id, which it cannot be, before or after.)
+  thread_id(std::this_thread::get_id());
   pump();
   return true;
 }

@@ -164,6 +164,24 @@ TEST_F(MailboxReplicationTest, AckComesOnceTheViewDropsAReplicaThatDiedHoldingCo
                  [&](caf::error& err) { FAIL() << sys.render(err); });
 }
 
+TEST_F(MailboxReplicationTest, CopiesWaitingOnANodeTheViewShowsDownFailAtOnce) {
+  log->hold = true;
+  auto mb = mailbox_of(owner);
+  auto handle = self->request(mb, caf::infinite, deliver_atom_v, message_from("alice", "m1"));
+  sched.run();
+  ASSERT_EQ(log->held_copies.size(), 1u);
+  // n2 hangs: its connection stays, but the membership's heartbeats show it down.
+  auto n2 = node_member("n2", {{"store", replica}});
+  n2.up = false;
+  view.publish(std::make_shared<const cluster_snapshot>(
+    "n1", std::vector<member_status>{node_member("n1", {}), n2}, 2, 3));
+  caf::anon_send(registered_actor(store_name::value), view_changed_atom_v, uint64_t{3});
+  sched.run();
+  ASSERT_TRUE(answered()) << "the ack waited on a node shown down";
+  handle.receive([](int64_t ts) { EXPECT_GT(ts, 0); },
+                 [&](caf::error& err) { FAIL() << sys.render(err); });
+}
+
 TEST_F(MailboxReplicationTest, ConfirmationsReachTheReplicaByIdentity) {
   ask<int64_t>(mailbox_of(owner), deliver_atom_v, message_from("alice", "m1"));
   caf::anon_send(mailbox_of(owner), confirm_atom_v,
