@@ -256,12 +256,13 @@ void chat_session::send_file(const std::string& path) {
   }
   auto bytes = std::move(*read);
   auto name = parley::e2e::safe_file_name(path);
-  // Held until the send is remembered, as for a text (handle); the client's callbacks
-  // wait while the file is sealed, on this thread.
-  std::lock_guard<std::mutex> guard{state_mutex_};
+  // Sealed on this thread without the state lock, so that messages and acks arriving
+  // meanwhile are shown at once; an ack that overtakes the add below is kept for it
+  // (sent_messages).
   auto id = peer.front() == '#'
               ? client_.send_group_file(peer.substr(1), std::move(bytes), mime_of(path), name)
               : client_.send_file(peer, std::move(bytes), mime_of(path), name);
+  std::lock_guard<std::mutex> guard{state_mutex_};
   sent_.add(id, {peer, "file " + name});
 }
 

@@ -23,7 +23,9 @@ public:
 
   explicit sent_messages(size_t capacity = 10000) : capacity_(capacity) {}
 
-  /// Remembers a send, not yet acknowledged.
+  /// Remembers a send, not yet acknowledged (or already settled, if its ack or refusal
+  /// came first: the client sends from the calling thread, and answers arrive on its own
+  /// before the caller could remember the send).
   void add(const std::string& id, sent s);
   /// The server has the send: kept for its receipts while among the latest acked.
   void acked(const std::string& id);
@@ -35,10 +37,14 @@ public:
   std::vector<sent> unacknowledged() const;
 
 private:
+  void settled_early(const std::string& id, bool was_acked);
+
   size_t capacity_;
   std::unordered_map<std::string, sent> by_id_;
   std::deque<std::string> waiting_;  // ids not acknowledged, oldest first
   std::deque<std::string> acked_;    // ids acknowledged, oldest first; at most capacity_
+  // Ids settled before they were added, with how (true: acked), newest last; a few.
+  std::deque<std::pair<std::string, bool>> early_;
 };
 
 } // namespace parley::chat

@@ -47,5 +47,21 @@ TEST(SentMessagesTest, UnacknowledgedAreTheSendsNeitherAckedNorRefusedInOrder) {
   EXPECT_EQ(left[1].about, "m4");
 }
 
+// A file is sealed and sent before the chat remembers it: its ack, or its refusal, can
+// come first.
+TEST(SentMessagesTest, AnAckOrRefusalBeforeTheAddSettlesTheSendWhenAdded) {
+  sent_messages sent;
+  sent.acked("m1");
+  sent.refused("m2");
+  sent.add("m1", {"bob", "file cat.png"});
+  sent.add("m2", {"bob", "file dog.png"});
+  sent.add("m3", {"bob", "file owl.png"});
+  auto waiting = sent.unacknowledged();
+  ASSERT_EQ(waiting.size(), 1u);
+  EXPECT_EQ(waiting[0].about, "file owl.png");
+  ASSERT_NE(sent.find("m1"), nullptr);  // kept for its receipts
+  EXPECT_EQ(sent.find("m2"), nullptr);
+}
+
 } // namespace
 } // namespace parley::chat
