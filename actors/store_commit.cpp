@@ -76,7 +76,7 @@ caf::error apply(store_state& st, write_op& op, commit_answers& answers) {
         auto ref = append_row(st, w.row);
         if (!ref)
           return std::move(ref.error());
-        if (!w.copied_by) {
+        if (!w.with_copies) {
           replies.emplace_back(std::move(w.promise), caf::make_message(*ref));
           return caf::none;
         }

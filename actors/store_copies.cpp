@@ -52,6 +52,18 @@ void settle(self_ptr self, uint64_t key, bool ok) {
   copies_answered(self, appends, ok);
 }
 
+// Fails every message of copies whose store `gone` picks; returns how many.
+template <class Gone>
+size_t fail_copies_to(self_ptr self, Gone gone) {
+  std::vector<uint64_t> failed;
+  for (const auto& [key, msg] : self->state.copies_out)
+    if (gone(msg.store))
+      failed.push_back(key);
+  for (auto key : failed)
+    settle(self, key, false);
+  return failed.size();
+}
+
 } // namespace
 
 void send_copies(self_ptr self, std::vector<committed_append> appends,
@@ -64,13 +76,15 @@ void send_copies(self_ptr self, std::vector<committed_append> appends,
     std::vector<uint64_t> appends;
   };
   std::map<caf::actor_addr, outgoing> by_store;
+  auto to = [&by_store](const caf::actor& store) -> outgoing& {
+    auto& o = by_store[store.address()];
+    if (!o.store)
+      o.store = store;
+    return o;
+  };
   for (auto& c : changes)
-    for (auto& store : c.copies) {
-      auto& o = by_store[store.address()];
-      if (!o.store)
-        o.store = store;
-      o.changes.push_back(c.change);
-    }
+    for (auto& store : c.copies)
+      to(store).changes.push_back(c.change);
   for (auto& a : appends) {
     if (a.copies.empty()) {
       a.ref.copied = true;
@@ -78,11 +92,10 @@ void send_copies(self_ptr self, std::vector<committed_append> appends,
       continue;
     }
     auto key = ++st.next_key;
-    for (auto& store : a.copies) {
-      auto& o = by_store[store.address()];
-      if (!o.store)
-        o.store = store;
-      o.items.push_back(a.copy);
+    for (size_t i = 0; i < a.copies.size(); ++i) {
+      auto& o = to(a.copies[i]);
+      // The item (its body up to 64 KiB) is copied only for a second replica.
+      o.items.push_back(i + 1 < a.copies.size() ? a.copy : std::move(a.copy));
       o.appends.push_back(key);
     }
     st.awaited.emplace(key, awaited_append{std::move(a.promise), a.ref, a.copies.size()});
@@ -123,26 +136,18 @@ void copies_view_changed(self_ptr self) {
   if (!st.cluster || st.copies_out.empty())
     return;
   auto down = nodes_shown_down(*st.cluster->current());
-  std::vector<uint64_t> failed;
-  for (const auto& [key, msg] : st.copies_out)
-    if (down.count(msg.store.node()) != 0)
-      failed.push_back(key);
-  for (auto key : failed)
-    settle(self, key, false);
+  fail_copies_to(self, [&down](const caf::actor_addr& store) {
+    return down.count(store.node()) != 0;
+  });
 }
 
 void copies_store_down(self_ptr self, const caf::actor_addr& store) {
   auto& st = self->state;
   if (st.watched_stores.erase(store) == 0)
     return;
-  std::vector<uint64_t> failed;
-  for (const auto& [key, msg] : st.copies_out)
-    if (msg.store == store)
-      failed.push_back(key);
-  if (!failed.empty())
-    SPDLOG_LOGGER_INFO(logs::store(), "event=copies_store_down messages={}", failed.size());
-  for (auto key : failed)
-    settle(self, key, false);
+  auto failed = fail_copies_to(self, [&store](const caf::actor_addr& s) { return s == store; });
+  if (failed > 0)
+    SPDLOG_LOGGER_INFO(logs::store(), "event=copies_store_down messages={}", failed);
 }
 
 } // namespace parley::store_detail

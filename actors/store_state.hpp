@@ -40,9 +40,10 @@ using store_promise = answered_promise<caf::response_promise>;
 struct append_op {
   mailbox_row row;
   store_promise promise;
-  // Answered only once these stores (the replicas) committed their copies too, with
-  // stored_ref::copied (store_copies.cpp). Without `copied_by`, answered at our commit.
-  bool copied_by = false;
+  // With copies: answered only once these stores (the replicas, maybe none) committed
+  // their copies too, with stored_ref::copied (store_copies.cpp). Without: answered at
+  // our commit.
+  bool with_copies = false;
   std::vector<caf::actor> copies;
 };
 // Copies of other nodes' items and changes: one message per commit of their primary's
