@@ -116,54 +116,40 @@ caf::result<int64_t> deliver(self_ptr self, mailbox_item& item) {
     item.ts = now_ms();
   auto promise = answer_even_if_stopped(self->make_response_promise<int64_t>());
   ++st.in_flight;
-  // Our store sends the copies to the replicas' stores with the rest of its commit.
-  self->request(st.store, local_request, append_atom_v, st.owner, item, copy_stores(self))
-    .then(
-      [self, promise, item = std::move(item)](stored_ref& ref) mutable {
-        // A repeat is copied again: its first attempt may have missed a replica.
-        item.seq = ref.seq;
-        item.ts = ref.ts;
-        replicate_unless_copied(self, item, ref.copied,
-                                [self, promise, item, ref](bool copied) mutable {
-          --self->state.in_flight;
-          if (!copied) {
-            promise.deliver(caf::make_error(errc::unavailable, "replica not reachable"));
-            return;
-          }
-          if (!ref.duplicate) {
-            bool offline = !listened(self);
-            arrived(self, item);
-            if (offline)
-              notify_offline(self, item);
-          }
-          promise.deliver(ref.ts);
-        });
-      },
-      [self, promise](caf::error& err) mutable {
-        --self->state.in_flight;
-        promise.deliver(caf::make_error(errc::unavailable, "mailbox commit failed"));
-        store_failed(self, err, "append");
-      });
+  append_everywhere(self, std::move(item), [self, promise](appended& a) mutable {
+    --self->state.in_flight;
+    if (a.error) {
+      promise.deliver(caf::make_error(errc::unavailable, "mailbox commit failed"));
+      store_failed(self, a.error, "append");
+      return;
+    }
+    if (!a.copied) {
+      promise.deliver(caf::make_error(errc::unavailable, "replica not reachable"));
+      return;
+    }
+    if (!a.ref.duplicate) {
+      bool offline = !listened(self);
+      arrived(self, a.item);
+      if (offline)
+        notify_offline(self, a.item);
+    }
+    promise.deliver(a.ref.ts);
+  });
   return promise.later();
 }
 
 // Stores a receipt; once committed it waits in the queue (and goes to a session that
 // attached in the meantime).
 void store_receipt(self_ptr self, mailbox_item item) {
-  auto& st = self->state;
-  ++st.in_flight;
-  self->request(st.store, local_request, append_atom_v, st.owner, item, copy_stores(self))
-    .then(
-      [self, item](stored_ref& ref) mutable {
-        --self->state.in_flight;
-        item.seq = ref.seq;
-        replicate_unless_copied(self, item, ref.copied, [](bool) {});
-        arrived(self, item);
-      },
-      [self](caf::error& err) {
-        --self->state.in_flight;
-        store_failed(self, err, "receipt");
-      });
+  ++self->state.in_flight;
+  append_everywhere(self, std::move(item), [self](appended& a) {
+    --self->state.in_flight;
+    if (a.error) {
+      store_failed(self, a.error, "receipt");
+      return;
+    }
+    arrived(self, a.item);
+  });
 }
 
 // A receipt for an online owner goes straight to the session and is held in memory
@@ -221,9 +207,8 @@ void send_receipt(self_ptr self, const std::string& to, const confirm_request& c
 void advance(self_ptr self, const confirm_request& c, int64_t seq, receipt_status before,
              receipt_status after) {
   auto& st = self->state;
-  // Our store sends the change to the replicas' stores with the rest of its commit.
-  self->send(st.store, status_atom_v, seq, after,
-             item_change{st.owner, c.from, c.group, c.id, after}, copy_stores(self));
+  self->send(st.store, status_atom_v, seq, after);
+  copy_change(self, item_change{st.owner, c.from, c.group, c.id, after});
   if (before == receipt_status::sent) {
     st.metrics->messages_delivered.inc();
     send_receipt(self, c.from, c, receipt_status::delivered);

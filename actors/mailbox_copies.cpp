@@ -107,12 +107,80 @@ static void replicate(self_ptr self, const mailbox_item& original,
                    });
 }
 
-void replicate_unless_copied(self_ptr self, const mailbox_item& item, bool copied,
-                             std::function<void(bool)> done) {
-  if (copied && placed(self).primary_here)
-    done(true);
-  else
-    replicate(self, item, std::move(done), replicate_attempts);
+namespace {
+
+// One append on its way to our store and, through the copier, to the replicas' stores.
+struct pending_append {
+  appended outcome;
+  int waiting = 1;  // answers yet to come: our store's, and the copier's
+  std::function<void(appended&)> done;
+};
+
+void append_joined(self_ptr self, const std::shared_ptr<pending_append>& p) {
+  if (--p->waiting > 0)
+    return;
+  auto& out = p->outcome;
+  if (out.error) {
+    out.copied = false;
+    p->done(out);
+    return;
+  }
+  if (out.copied && placed(self).primary_here) {
+    p->done(out);
+    return;
+  }
+  // A copy failed (its node went down meanwhile): the next view names the replicas.
+  replicate(self, out.item, [self, p](bool copied) {
+    p->outcome.copied = copied;
+    p->done(p->outcome);
+  });
+}
+
+} // namespace
+
+void append_everywhere(self_ptr self, mailbox_item item, std::function<void(appended&)> done) {
+  auto& st = self->state;
+  auto p = std::make_shared<pending_append>();
+  p->outcome.item = std::move(item);
+  p->done = std::move(done);
+  auto stores = copy_stores(self);
+  p->outcome.copied = stores.empty();
+  if (!stores.empty()) {
+    if (auto copier = registered(self->system(), copier_name::value)) {
+      ++p->waiting;
+      self->request(copier, local_request, replicate_atom_v, st.owner, p->outcome.item,
+                    std::move(stores))
+        .then(
+          [self, p]() {
+            p->outcome.copied = true;
+            append_joined(self, p);
+          },
+          [self, p](caf::error&) { append_joined(self, p); });
+    }
+  }
+  self->request(st.store, local_request, append_atom_v, st.owner, p->outcome.item)
+    .then(
+      [self, p](stored_ref& ref) {
+        // A repeat keeps the number and time it was first stored with.
+        p->outcome.ref = ref;
+        p->outcome.item.seq = ref.seq;
+        p->outcome.item.ts = ref.ts;
+        append_joined(self, p);
+      },
+      [self, p](caf::error& err) {
+        p->outcome.error = std::move(err);
+        append_joined(self, p);
+      });
+}
+
+void copy_change(self_ptr self, item_change change) {
+  auto stores = copy_stores(self);
+  if (stores.empty())
+    return;
+  // Without a copier (stopped for a moment) the change is not lost for good: the
+  // handoff's copy carries it, and a merge only moves statuses forward.
+  if (auto copier = registered(self->system(), copier_name::value))
+    self->send(copier, status_atom_v, std::move(change), std::move(stores));
 }
 
 // A new cluster view: stop if another node serves the owner now; else requests to

@@ -94,16 +94,26 @@ void arrived(mailbox_self self, const mailbox_item& item);
 
 /// Stops the mailbox (true) when another node serves its owner now.
 bool moved_away(mailbox_self self);
-/// The replicas' stores, for our store to send the copies of an append to along with
-/// the rest of its commit (none when another node serves the owner now).
+/// The replicas' stores, where the copies of an append or a change go (none when
+/// another node serves the owner now).
 std::vector<caf::actor> copy_stores(mailbox_self self);
 /// Commits `item` in every replica's store, then calls done(true); done(false) when the
 /// replicas stayed out of reach (or this node stopped being primary) through all tries.
 void replicate(mailbox_self self, const mailbox_item& item, std::function<void(bool)> done);
-/// After an append with copy_stores(): done(true) if our store had every copy
-/// committed and this node still serves the owner, else replicate() tries itself.
-void replicate_unless_copied(mailbox_self self, const mailbox_item& item, bool copied,
-                             std::function<void(bool)> done);
+
+/// What an append came to.
+struct appended {
+  caf::error error;     // our store's; then nothing else is set
+  stored_ref ref;       // our store's answer
+  mailbox_item item;    // numbered and timed as our store holds it
+  bool copied = false;  // every replica committed it too
+};
+/// Commits `item` in our store and, at the same time, in the replicas' stores (through
+/// the copier, actors/copier.hpp); calls `done` once both are in. A copy the copier
+/// could not make is made by replicate() first.
+void append_everywhere(mailbox_self self, mailbox_item item, std::function<void(appended&)> done);
+/// Sends a delivered/read change to the replicas' stores (through the copier).
+void copy_change(mailbox_self self, item_change change);
 /// A new cluster view: stop if another node serves the owner now, else fail the
 /// requests waiting on nodes it shows down.
 void view_changed(mailbox_self self);

@@ -26,13 +26,10 @@ struct stored_ref {
   int64_t ts = 0;
   receipt_status status = receipt_status::sent;
   bool duplicate = false;  // the (sender, id) was stored before: seq and ts are the original's
-  // Committed by every store the append named as its copies (see the store's append
-  // with copies); false when one failed or went away, or when none were named.
-  bool copied = false;
 };
 
-/// An item for another node's store to keep a copy of: a replica's part of the commits
-/// of its primary (store-to-store, in one message per commit and replica).
+/// An item for another node's store to keep a copy of: a replica's part of what its
+/// primary's mailboxes committed (actors/copier.hpp: one message per turn and replica).
 struct copied_item {
   std::string owner;
   mailbox_item item;
@@ -135,7 +132,7 @@ typename Inspector::result_type inspect(Inspector& f, mailbox_item& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, stored_ref& x) {
-  return f(caf::meta::type_name("stored_ref"), x.seq, x.ts, x.status, x.duplicate, x.copied);
+  return f(caf::meta::type_name("stored_ref"), x.seq, x.ts, x.status, x.duplicate);
 }
 
 template <class Inspector>
@@ -309,6 +306,9 @@ CAF_BEGIN_TYPE_ID_BLOCK(parley_actors, caf::id_block::parley_runtime::end)
   CAF_ADD_ATOM(parley_actors, parley, media_has_atom, "mediahas")
   CAF_ADD_ATOM(parley_actors, parley, media_chunk_atom, "mediachunk")
   CAF_ADD_ATOM(parley_actors, parley, media_name, "media")
+
+  // copier (actors/copier.hpp)
+  CAF_ADD_ATOM(parley_actors, parley, copier_name, "copier")
 CAF_END_TYPE_ID_BLOCK(parley_actors)
 
 // Local-only requests carrying pointers or huge payloads never cross the network.

@@ -3,6 +3,7 @@
 #include <caf/actor_registry.hpp>
 #include <caf/event_based_actor.hpp>
 
+#include "actors/copier.hpp"
 #include "actors/directory.hpp"
 #include "actors/fanout.hpp"
 #include "actors/group.hpp"
@@ -87,11 +88,15 @@ caf::actor start_node_tree(caf::actor_system& sys, const node_tree_settings& set
   std::vector<child_spec> children;
   auto cluster = settings.cluster;
   children.push_back({"store",
-                      [s = settings.store, detached = settings.store_detached, metrics,
-                       cluster](caf::local_actor* sup) {
-                        return start_store(sup, s, metrics, detached, cluster);
+                      [s = settings.store, detached = settings.store_detached,
+                       metrics](caf::local_actor* sup) {
+                        return start_store(sup, s, metrics, detached);
                       },
                       child_kind::permanent});
+  if (cluster)
+    children.push_back({"copier",
+                        [cluster](caf::local_actor* sup) { return start_copier(sup, cluster); },
+                        child_kind::permanent});
   children.push_back({"directory",
                       [cluster](caf::local_actor* sup) { return start_directory(sup, cluster); },
                       child_kind::permanent});
@@ -173,7 +178,7 @@ void unregister_node_tree(caf::actor_system& sys) {
          store_name::value, directory_name::value, mailboxes_name::value,
          groups_name::value, fanout_name::value, sessions_name::value,
          membership_name::value, handoff_name::value, notifier_name::value,
-         media_name::value, node_name::value})
+         media_name::value, copier_name::value, node_name::value})
     sys.registry().erase(name);
 }
 

@@ -87,10 +87,9 @@ void expire(self_ptr self) {
 } // namespace
 
 caf::behavior store(caf::stateful_actor<store_state>* self, store_settings settings,
-                    node_metrics* metrics, const cluster_view* cluster) {
+                    node_metrics* metrics) {
   auto& st = self->state;
   st.metrics = metrics;
-  st.cluster = cluster;
   st.wal_restart_frames = settings.wal_restart_frames;
   auto db = sqlite_db::open(settings.database, settings.sync);
   if (!db) {
@@ -131,29 +130,17 @@ caf::behavior store(caf::stateful_actor<store_state>* self, store_settings setti
     flush_all(self);
     self->quit(msg.reason);
   });
-  self->set_down_handler(
-    [self](caf::down_msg& msg) { copies_store_down(self, msg.source); });
   self->set_default_handler(log_unexpected(logs::store(), "store"));
   expire(self);
   self->delayed_send(self, expire_interval, expire_atom_v);
-  watch_membership(self);
   return {
-    [self](watch_atom) { watch_membership(self); },
-    [self](view_changed_atom, uint64_t) { copies_view_changed(self); },
     [self](append_atom, const std::string& owner, const mailbox_item& item) {
       auto promise = answer_even_if_stopped(self->make_response_promise());
-      buffer(self, append_op{to_row(owner, item), promise, false, {}});
+      buffer(self, append_op{to_row(owner, item), promise});
       return promise.later();
     },
-    // The primary's append: answered once `copies` (the replicas' stores) committed it
-    // too, or one of them failed (stored_ref::copied false: the mailbox tries again).
-    [self](append_atom, const std::string& owner, const mailbox_item& item,
-           std::vector<caf::actor>& copies) {
-      auto promise = answer_even_if_stopped(self->make_response_promise());
-      buffer(self, append_op{to_row(owner, item), promise, true, std::move(copies)});
-      return promise.later();
-    },
-    // A primary's commit, our part of it: answered once committed here.
+    // Copies of what a primary's mailboxes committed (actors/copier.hpp): answered once
+    // committed here.
     [self](replicate_atom, const std::vector<copied_item>& items,
            std::vector<item_change>& changes) {
       std::vector<mailbox_row> rows;
@@ -168,11 +155,8 @@ caf::behavior store(caf::stateful_actor<store_state>* self, store_settings setti
     [self](replicate_atom, std::vector<item_change>& changes) {
       buffer(self, changes_op{std::move(changes)});
     },
-    // A message moved on here; with copies, on the replicas too (after our commit).
-    [self](status_atom, int64_t seq, receipt_status status, item_change& change,
-           std::vector<caf::actor>& copies) {
-      buffer(self, status_op{seq, static_cast<int>(status), std::move(copies),
-                             std::move(change)});
+    [self](status_atom, int64_t seq, receipt_status status) {
+      buffer(self, status_op{seq, static_cast<int>(status)});
     },
     [self](erase_atom, int64_t seq) { buffer(self, erase_op{seq}); },
     [self](put_user_atom, const user_record& rec) {
@@ -317,22 +301,22 @@ caf::actor register_store(caf::local_actor* sup, caf::actor handle) {
 } // namespace
 
 caf::actor start_store(caf::local_actor* sup, const store_settings& settings,
-                       node_metrics* metrics, bool detached, const cluster_view* cluster) {
+                       node_metrics* metrics, bool detached) {
   if (!detached)
-    return register_store(sup, sup->spawn<caf::linked>(store, settings, metrics, cluster));
+    return register_store(sup, sup->spawn<caf::linked>(store, settings, metrics));
   // On its own thread, the store yields to the CAF worker that wakes it: a commit can
   // wait for a free core, while a worker taken off its core stalls every session and
   // mailbox of the node (at 5,000 msg/s two of five of the worker's context switches
   // followed waking the store; docs/benchmarks.md). The checkpointer's thread, started
   // from the store's, inherits this.
   auto background_store = [](caf::stateful_actor<store_state>* self, store_settings s,
-                             node_metrics* m, const cluster_view* c) {
+                             node_metrics* m) {
     if (!run_as_batch_thread())
       SPDLOG_LOGGER_WARN(logs::store(), "event=batch_scheduling_refused");
-    return store(self, std::move(s), m, c);
+    return store(self, std::move(s), m);
   };
   return register_store(sup, sup->spawn<caf::linked + caf::detached>(
-                               background_store, settings, metrics, cluster));
+                               background_store, settings, metrics));
 }
 
 } // namespace parley

@@ -22,8 +22,11 @@
 //   (load_users_atom)                                   -> std::vector<user_record>
 //   (dump_atom, owner)                                  -> mailbox_copy (every row)
 //   (merge_atom, owner, mailbox_copy)                   -> int64_t rows changed
-//   (status_atom | erase_atom, owner, peer, group, id, receipt_status)
-//                                                         a replica's change, by identity
+//   (erase_atom, owner, peer, group, id, receipt_status)   a replica's receipt handed over
+//   (replicate_atom, std::vector<copied_item>, std::vector<item_change>) -> (empty)
+//       a replica's part of its primary's commits (actors/copier.hpp), once committed;
+//       a change raises the status of the copy it names (by identity), never lowers it
+//   (replicate_atom, std::vector<item_change>)            the same for changes alone
 //   (drop_atom, owner)                                  -> (empty) the owner's rows deleted
 //   (owners_atom)                                       -> std::vector<std::string>
 //   (delay_atom, int64_t ms, int64_t seconds)             fault: commits wait `ms` first
@@ -44,14 +47,11 @@ namespace parley {
 struct store_state;
 
 caf::behavior store(caf::stateful_actor<store_state>* self, store_settings settings,
-                    node_metrics* metrics, const cluster_view* cluster = nullptr);
+                    node_metrics* metrics);
 
 /// Spawns the store linked to `sup` (on its own thread unless `detached` is false) and
 /// registers it as "store".
-/// With `cluster`, it watches the membership: copies waiting on a node the view shows
-/// down fail at once (store_copies.cpp).
 caf::actor start_store(caf::local_actor* sup, const store_settings& settings,
-                       node_metrics* metrics, bool detached = true,
-                       const cluster_view* cluster = nullptr);
+                       node_metrics* metrics, bool detached = true);
 
 } // namespace parley

@@ -31,14 +31,10 @@ constexpr size_t max_ops_per_commit = 256;
 // What a transaction's writes answer once it committed.
 struct commit_answers {
   std::vector<std::pair<store_promise, caf::message>> replies;
-  std::vector<committed_append> copied;  // answered once their copies committed too
-  std::vector<committed_change> changes;  // to send to the replicas with the copies
 
   void fail(const caf::error& err) {
     for (auto& [promise, msg] : replies)
       promise.deliver(err);
-    for (auto& append : copied)
-      append.promise.deliver(err);
   }
 };
 
@@ -76,17 +72,7 @@ caf::error apply(store_state& st, write_op& op, commit_answers& answers) {
         auto ref = append_row(st, w.row);
         if (!ref)
           return std::move(ref.error());
-        if (!w.with_copies) {
-          replies.emplace_back(std::move(w.promise), caf::make_message(*ref));
-          return caf::none;
-        }
-        // The copies carry the time the row holds (a repeat's is the original's); each
-        // replica numbers its rows itself.
-        copied_item copy{std::move(w.row.owner), to_item(std::move(w.row))};
-        copy.item.seq = 0;
-        copy.item.ts = ref->ts;
-        answers.copied.push_back(
-          {std::move(w.promise), *ref, std::move(copy), std::move(w.copies)});
+        replies.emplace_back(std::move(w.promise), caf::make_message(*ref));
         return caf::none;
       } else if constexpr (std::is_same_v<T, copies_op>) {
         for (const auto& row : w.rows)
@@ -99,11 +85,7 @@ caf::error apply(store_state& st, write_op& op, commit_answers& answers) {
       } else if constexpr (std::is_same_v<T, changes_op>) {
         return raise_statuses(st, w.changes);
       } else if constexpr (std::is_same_v<T, status_op>) {
-        if (auto err = st.mailboxes->set_status(w.seq, w.status))
-          return err;
-        if (!w.copies.empty())
-          answers.changes.push_back({std::move(w.copies), std::move(w.change)});
-        return caf::none;
+        return st.mailboxes->set_status(w.seq, w.status);
       } else if constexpr (std::is_same_v<T, erase_op>) {
         return st.mailboxes->erase_receipt(w.seq);
       } else if constexpr (std::is_same_v<T, receipt_erase_op>) {
@@ -235,8 +217,6 @@ void commit_next(self_ptr self) {
   st.metrics->commit_batch.observe(static_cast<double>(ops.size()));
   for (auto& [promise, msg] : answers.replies)
     promise.deliver(std::move(msg));
-  if (!answers.copied.empty() || !answers.changes.empty())
-    send_copies(self, std::move(answers.copied), std::move(answers.changes));
   if (!st.merged_owners.empty()) {
     if (auto sup = registered(self->system(), mailboxes_name::value))
       for (const auto& owner : st.merged_owners)

@@ -10,8 +10,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
-#include <unordered_set>
 #include <variant>
 #include <vector>
 
@@ -28,7 +26,6 @@
 #include "persistence/sqlite_db.hpp"
 #include "persistence/user_store.hpp"
 #include "runtime/answered_promise.hpp"
-#include "runtime/cluster_view.hpp"
 
 namespace parley {
 
@@ -40,14 +37,10 @@ using store_promise = answered_promise<caf::response_promise>;
 struct append_op {
   mailbox_row row;
   store_promise promise;
-  // With copies: answered only once these stores (the replicas, maybe none) committed
-  // their copies too, with stored_ref::copied (store_copies.cpp). Without: answered at
-  // our commit.
-  bool with_copies = false;
-  std::vector<caf::actor> copies;
 };
-// Copies of other nodes' items and changes: one message per commit of their primary's
-// store.
+
+// Copies of other nodes' items and changes: one message per turn of their primary's
+// copier (actors/copier.hpp).
 struct copies_op {
   std::vector<mailbox_row> rows;
   std::vector<item_change> changes;
@@ -60,10 +53,8 @@ struct changes_op {
 struct status_op {
   int64_t seq;
   int status;
-  // The same change for these stores (the replicas), sent with the commit's copies.
-  std::vector<caf::actor> copies;
-  item_change change;
 };
+
 struct erase_op {
   int64_t seq;
 };
@@ -102,34 +93,6 @@ struct group_drop_op {
 using write_op = std::variant<append_op, copies_op, changes_op, status_op, erase_op, put_user_op, touch_op,
                               receipt_erase_op, merge_op, drop_op, group_put_op, group_drop_op>;
 
-// An append committed here whose copies are still to be sent.
-struct committed_append {
-  store_promise promise;
-  stored_ref ref;
-  copied_item copy;
-  std::vector<caf::actor> copies;
-};
-
-// A status change committed here, for the replicas' stores.
-struct committed_change {
-  std::vector<caf::actor> copies;
-  item_change change;
-};
-
-// An append committed here that waits for its copies.
-struct awaited_append {
-  store_promise promise;
-  stored_ref ref;
-  size_t waiting = 0;  // stores yet to answer
-  bool failed = false;
-};
-
-// One message of copies to one store, waiting for its answer.
-struct copies_in_flight {
-  caf::actor_addr store;
-  std::vector<uint64_t> appends;  // keys of awaited appends
-};
-
 } // namespace store_detail
 
 struct store_state {
@@ -150,13 +113,6 @@ struct store_state {
   int wal_restart_frames = 0;
   // The background passes completed when the WAL was first seen full (none: not full).
   std::optional<uint64_t> wal_full_at_pass;
-  // Copies on their way to other nodes' stores (store_copies.cpp), and the stores we
-  // monitor: a node that dies never answers, its down message fails what it holds.
-  std::unordered_map<uint64_t, store_detail::awaited_append> awaited;
-  std::unordered_map<uint64_t, store_detail::copies_in_flight> copies_out;
-  std::unordered_set<caf::actor_addr> watched_stores;
-  uint64_t next_key = 0;
-  const cluster_view* cluster = nullptr;  // none: a node of its own
   node_metrics* metrics = nullptr;
   // Injected fault: until delay_until, every commit waits this long first (a slow disk).
   std::chrono::milliseconds delay{0};
@@ -187,25 +143,6 @@ void flush_all(self_ptr self);
 /// Copies the WAL into the database through the store's own connection; the next commit
 /// then starts the WAL over. False when busy (the background checkpoint runs) or failed.
 bool checkpoint_here(self_ptr self, const char* why);
-
-// -- store_copies.cpp -----------------------------------------------------------------
-
-/// After a commit: sends the copies of these appends and changes, one message per store,
-/// and answers each append once its copies are committed (or failed).
-void send_copies(self_ptr self, std::vector<committed_append> appends,
-                 std::vector<committed_change> changes);
-
-/// A store we sent copies to is gone (its node died or it stopped): what it held fails.
-void copies_store_down(self_ptr self, const caf::actor_addr& store);
-
-/// Asks the membership to tell us of every new cluster view (again later if it is not
-/// running yet).
-void watch_membership(self_ptr self);
-
-/// A new cluster view: copies waiting on a node it shows down fail now. A node that
-/// hangs keeps its connection until the middleman's timeout (5 s); the membership's
-/// heartbeats show it down sooner.
-void copies_view_changed(self_ptr self);
 
 // -- store.cpp ------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ struct replica_log {
   bool hold = false;         // keep answers back until released
   bool refuse_copies = false;  // answer the primary store's copies with an error
   std::vector<mailbox_item> appended;  // by either path
-  size_t copy_messages = 0;  // from the primary's store (replicate_atom)
+  size_t copy_messages = 0;  // from the primary's copier (replicate_atom)
   size_t own_appends = 0;    // from the mailbox itself (its fallback, append_atom)
   std::vector<caf::response_promise> held_appends;
   std::vector<caf::response_promise> held_copies;
@@ -22,7 +22,7 @@ struct replica_log {
 
 caf::behavior replica_store(caf::event_based_actor* self, std::shared_ptr<replica_log> log) {
   return {
-    // What the primary's store sends after each commit.
+    // What the primary's copier sends, one message per turn.
     [self, log](replicate_atom, const std::vector<copied_item>& items,
                 const std::vector<item_change>& changes) {
       ++log->copy_messages;
@@ -43,7 +43,7 @@ caf::behavior replica_store(caf::event_based_actor* self, std::shared_ptr<replic
       for (const auto& c : changes)
         log->changes.push_back(std::string{"status "} + to_string(c.status) + " " + c.id);
     },
-    // What a mailbox sends when its store's copies failed.
+    // What a mailbox sends when the copier's copy failed.
     [self, log](append_atom, const std::string&, const mailbox_item& item) {
       ++log->own_appends;
       log->appended.push_back(item);
@@ -119,14 +119,14 @@ TEST_F(MailboxReplicationTest, AckWaitsUntilTheReplicaCommitted) {
   EXPECT_TRUE(self->mailbox().empty()) << "acked before the replica committed";
   caf::anon_send(replica, caf::ok_atom_v);
   sched.run();
-  EXPECT_EQ(log->own_appends, 0u);  // the copy went store to store
+  EXPECT_EQ(log->own_appends, 0u);  // the copy went through the copier
   int64_t ts = 0;
   ASSERT_TRUE(answered());
   handle.receive([&](int64_t x) { ts = x; }, [&](caf::error& err) { FAIL() << sys.render(err); });
   EXPECT_EQ(ts, log->appended[0].ts);
 }
 
-TEST_F(MailboxReplicationTest, CopiesOfOneCommitTravelInOneMessage) {
+TEST_F(MailboxReplicationTest, CopiesOfOneTurnTravelInOneMessage) {
   auto mb = mailbox_of(owner);
   for (auto id : {"m1", "m2", "m3"})
     self->request(mb, caf::infinite, deliver_atom_v, message_from("alice", id));
@@ -159,7 +159,7 @@ TEST_F(MailboxReplicationTest, AckComesOnceTheViewDropsAReplicaThatDiedHoldingCo
     "n1", std::vector<member_status>{node_member("n1", {})}, 2, 3));
   caf::anon_send_exit(replica, caf::exit_reason::kill);
   sched.run();
-  ASSERT_TRUE(answered()) << "the store never heard that its replica died";
+  ASSERT_TRUE(answered()) << "the copier never heard that the replica died";
   handle.receive([](int64_t ts) { EXPECT_GT(ts, 0); },
                  [&](caf::error& err) { FAIL() << sys.render(err); });
 }
@@ -175,7 +175,7 @@ TEST_F(MailboxReplicationTest, CopiesWaitingOnANodeTheViewShowsDownFailAtOnce) {
   n2.up = false;
   view.publish(std::make_shared<const cluster_snapshot>(
     "n1", std::vector<member_status>{node_member("n1", {}), n2}, 2, 3));
-  caf::anon_send(registered_actor(store_name::value), view_changed_atom_v, uint64_t{3});
+  caf::anon_send(registered_actor(copier_name::value), view_changed_atom_v, uint64_t{3});
   sched.run();
   ASSERT_TRUE(answered()) << "the ack waited on a node shown down";
   handle.receive([](int64_t ts) { EXPECT_GT(ts, 0); },
