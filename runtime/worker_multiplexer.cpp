@@ -81,6 +81,28 @@ void worker_multiplexer::exec_later(caf::resumable* job) {
   default_multiplexer::exec_later(job);
 }
 
+caf::io::scribe_ptr worker_multiplexer::new_scribe(caf::io::network::native_socket fd) {
+  // As CAF's own: a peer that vanishes without a word is noticed by the kernel too.
+  caf::io::network::keepalive(fd, true);
+  return caf::make_counted<batched_scribe>(*this, fd);
+}
+
+bool worker_multiplexer::batching_writes() const {
+  return io_ != nullptr && std::this_thread::get_id() == thread_id();
+}
+
+void worker_multiplexer::send_later(batched_scribe* scribe) {
+  to_send_.emplace_back(scribe);
+}
+
+void worker_multiplexer::send_batched() {
+  // A send may close a connection, whose broker then writes no more this round.
+  auto batch = std::move(to_send_);
+  to_send_.clear();
+  for (auto& scribe : batch)
+    scribe->send_now();
+}
+
 void worker_multiplexer::pump() {
   if (!io_)
     return;  // handed over: a pump still queued in the io_context is not ours to run
@@ -91,6 +113,7 @@ void worker_multiplexer::pump() {
   for (int round = 0; round < rounds_per_pump; ++round) {
     posted_ = false;
     busy = poll_once(false) || posted_;
+    send_batched();
     if (!busy)
       break;
   }
@@ -132,6 +155,7 @@ bool worker_multiplexer::start_on(boost::asio::io_context& io) {
 }
 
 void worker_multiplexer::hand_over(std::thread::id next) {
+  send_batched();
   if (watched_) {
     boost::system::error_code ignored;
     watched_->cancel(ignored);

@@ -16,6 +16,9 @@
 //   hand_over(t)  on the worker thread: thread t (the one that stops the actor system)
 //                 owns it from now on; the watch ends
 //
+// Its connections are batched_scribes (runtime/batched_scribe.hpp): what the broker
+// writes during a pump round leaves at the end of the round, one send per peer.
+//
 // Load it with cfg.load<caf::io::middleman, worker_multiplexer>() and
 // middleman.manual-multiplexing set (no thread of CAF's own).
 
@@ -26,6 +29,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <caf/io/network/default_multiplexer.hpp>
+
+#include "runtime/batched_scribe.hpp"
 
 namespace parley {
 
@@ -42,6 +47,16 @@ class worker_multiplexer : private epoll_fds_before,
 public:
   explicit worker_multiplexer(caf::actor_system* sys);
   ~worker_multiplexer() override;
+
+  /// A connection's scribe: a batched_scribe.
+  caf::io::scribe_ptr new_scribe(caf::io::network::native_socket fd) override;
+
+  /// Whether a flush now waits for the end of the pump round: on the worker, while it
+  /// runs this multiplexer.
+  bool batching_writes() const;
+
+  /// `scribe` has bytes to send at the end of the round.
+  void send_later(batched_scribe* scribe);
 
   /// Jobs of this multiplexer (its brokers) queued from its own thread wait here until
   /// the next pump; from other threads they wake it through its pipe.
@@ -63,12 +78,14 @@ public:
 
 private:
   void watch();
+  void send_batched();
 
   int epoll_fd_ = -1;  // CAF's, found at construction
   bool posted_ = false;
   bool armed_ = false;
   std::unique_ptr<boost::asio::posix::stream_descriptor> watched_;
   boost::asio::io_context* io_ = nullptr;
+  std::vector<caf::intrusive_ptr<batched_scribe>> to_send_;
 };
 
 /// The epoll descriptors of this process that watch a pipe (CAF wakes its loop through

@@ -16,6 +16,7 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/scoped_actor.hpp>
+#include <caf/stateful_actor.hpp>
 
 #include <gtest/gtest.h>
 
@@ -95,6 +96,61 @@ TEST(WorkerMultiplexerTest, TwoSystemsTalkWithoutAMultiplexerThread) {
   take_back_from_worker(sys, mux);
   // ~actor_system stops the middleman on this thread now; a worker still polling it
   // would race with that.
+}
+
+// Counts the pieces that arrive in order and whole (piece n: n's letter, n's size).
+struct piece_checker_state {
+  int32_t next = 0;
+  int32_t whole = 0;
+};
+
+std::string piece(int32_t n) {
+  static constexpr size_t sizes[] = {1, 100, 5'000, 70'000, 200'000};
+  return std::string(sizes[n % 5], static_cast<char>('a' + n % 26));
+}
+
+caf::behavior piece_checker(caf::stateful_actor<piece_checker_state>* self) {
+  return {
+    [self](int32_t n, const std::string& bytes) {
+      auto& st = self->state;
+      if (n == st.next && bytes == piece(n))
+        ++st.whole;
+      st.next = n + 1;
+    },
+    [self](caf::get_atom) { return self->state.whole; },
+  };
+}
+
+TEST(WorkerMultiplexerTest, ABurstOfMessagesOfEverySizeArrivesWholeAndInOrder) {
+  // Sent in one go, they leave in few writes and arrive in few reads: payloads larger
+  // than the read-ahead buffer (64 KiB) and messages cut at its edge included.
+  worker_mux_config cfg;
+  caf::actor_system sys{cfg};
+  auto& mux = static_cast<worker_multiplexer&>(sys.middleman().backend());
+  ASSERT_TRUE(run_on_worker(sys, mux));
+  auto checker = sys.spawn(piece_checker);
+  auto port = sys.middleman().publish(checker, 0, "127.0.0.1");
+  ASSERT_TRUE(port) << sys.render(port.error());
+  constexpr int32_t pieces = 300;
+  {
+    worker_mux_config other_cfg;
+    caf::actor_system other{other_cfg};
+    auto& other_mux = static_cast<worker_multiplexer&>(other.middleman().backend());
+    ASSERT_TRUE(run_on_worker(other, other_mux));
+    auto remote = other.middleman().remote_actor("127.0.0.1", *port);
+    ASSERT_TRUE(remote) << other.render(remote.error());
+    caf::scoped_actor self{other};
+    for (int32_t n = 0; n < pieces; ++n)
+      self->send(*remote, n, piece(n));
+    int32_t whole = -1;
+    self->request(*remote, std::chrono::seconds{10}, caf::get_atom_v)
+      .receive([&](int32_t x) { whole = x; },
+               [&](caf::error& err) { FAIL() << other.render(err); });
+    EXPECT_EQ(whole, pieces);
+    take_back_from_worker(other, other_mux);
+  }
+  caf::anon_send_exit(checker, caf::exit_reason::user_shutdown);
+  take_back_from_worker(sys, mux);
 }
 
 TEST(WorkerMultiplexerTest, EachSystemWatchesItsOwnEpollInstance) {
