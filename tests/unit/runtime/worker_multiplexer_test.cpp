@@ -58,6 +58,20 @@ caf::behavior thread_reporter(caf::event_based_actor*) {
   };
 }
 
+// Starts a second system on its worker, connects it to `port` and runs
+// `talk(system, remote actor)`; stops it again.
+template <class Talk>
+void from_another_system(uint16_t port, Talk talk) {
+  worker_mux_config cfg;
+  caf::actor_system other{cfg};
+  auto& mux = static_cast<worker_multiplexer&>(other.middleman().backend());
+  ASSERT_TRUE(run_on_worker(other, mux));
+  auto remote = other.middleman().remote_actor("127.0.0.1", port);
+  ASSERT_TRUE(remote) << other.render(remote.error());
+  talk(other, *remote);
+  take_back_from_worker(other, mux);
+}
+
 TEST(WorkerMultiplexerTest, TwoSystemsTalkWithoutAMultiplexerThread) {
   worker_mux_config cfg;
   caf::actor_system sys{cfg};
@@ -72,17 +86,11 @@ TEST(WorkerMultiplexerTest, TwoSystemsTalkWithoutAMultiplexerThread) {
   auto reporter = sys.spawn(thread_reporter);
   auto port = sys.middleman().publish(reporter, 0, "127.0.0.1");
   ASSERT_TRUE(port) << sys.render(port.error());
-  {
-    worker_mux_config other_cfg;
-    caf::actor_system other{other_cfg};
-    auto& other_mux = static_cast<worker_multiplexer&>(other.middleman().backend());
-    ASSERT_TRUE(run_on_worker(other, other_mux));
-    auto remote = other.middleman().remote_actor("127.0.0.1", *port);
-    ASSERT_TRUE(remote) << other.render(remote.error());
+  from_another_system(*port, [&](caf::actor_system& other, const caf::actor& remote) {
     caf::scoped_actor self{other};
     for (int i = 0; i < 100; ++i) {
       uint64_t ran_on = 0;
-      self->request(*remote, std::chrono::seconds{5}, caf::ping_atom_v)
+      self->request(remote, std::chrono::seconds{5}, caf::ping_atom_v)
         .receive([&](uint64_t x) { ran_on = x; },
                  [&](caf::error& err) { FAIL() << other.render(err); });
       ASSERT_EQ(ran_on, worker_id);
@@ -90,9 +98,8 @@ TEST(WorkerMultiplexerTest, TwoSystemsTalkWithoutAMultiplexerThread) {
     // CAF 0.17 gives its scheduler's workers the multiplexer's thread name too: one
     // worker per system; a multiplexer thread of their own would make it four.
     EXPECT_EQ(threads_named("caf.multiplexer"), 2);
-    caf::anon_send_exit(reporter, caf::exit_reason::user_shutdown);
-    take_back_from_worker(other, other_mux);
-  }
+  });
+  caf::anon_send_exit(reporter, caf::exit_reason::user_shutdown);
   take_back_from_worker(sys, mux);
   // ~actor_system stops the middleman on this thread now; a worker still polling it
   // would race with that.
@@ -132,23 +139,16 @@ TEST(WorkerMultiplexerTest, ABurstOfMessagesOfEverySizeArrivesWholeAndInOrder) {
   auto port = sys.middleman().publish(checker, 0, "127.0.0.1");
   ASSERT_TRUE(port) << sys.render(port.error());
   constexpr int32_t pieces = 300;
-  {
-    worker_mux_config other_cfg;
-    caf::actor_system other{other_cfg};
-    auto& other_mux = static_cast<worker_multiplexer&>(other.middleman().backend());
-    ASSERT_TRUE(run_on_worker(other, other_mux));
-    auto remote = other.middleman().remote_actor("127.0.0.1", *port);
-    ASSERT_TRUE(remote) << other.render(remote.error());
+  from_another_system(*port, [&](caf::actor_system& other, const caf::actor& remote) {
     caf::scoped_actor self{other};
     for (int32_t n = 0; n < pieces; ++n)
-      self->send(*remote, n, piece(n));
+      self->send(remote, n, piece(n));
     int32_t whole = -1;
-    self->request(*remote, std::chrono::seconds{10}, caf::get_atom_v)
+    self->request(remote, std::chrono::seconds{10}, caf::get_atom_v)
       .receive([&](int32_t x) { whole = x; },
                [&](caf::error& err) { FAIL() << other.render(err); });
     EXPECT_EQ(whole, pieces);
-    take_back_from_worker(other, other_mux);
-  }
+  });
   caf::anon_send_exit(checker, caf::exit_reason::user_shutdown);
   take_back_from_worker(sys, mux);
 }
