@@ -93,14 +93,23 @@ bool worker_multiplexer::batching_writes() const {
 
 void worker_multiplexer::send_later(batched_scribe* scribe) {
   to_send_.emplace_back(scribe);
+  // A flush outside a pump (CAF may dispatch inline) waits for the next one: have it run.
+  if (!pumping_)
+    posted_ = true;
 }
 
 void worker_multiplexer::send_batched() {
+  if (to_send_.empty())
+    return;
   // A send may close a connection, whose broker then writes no more this round.
   auto batch = std::move(to_send_);
   to_send_.clear();
   for (auto& scribe : batch)
     scribe->send_now();
+  // What a send left to CAF's path registered write interest, which CAF only queues
+  // (its loop applies the queue after the events of a poll): applied now, or the rest
+  // would wait for the next unrelated event.
+  handle_internal_events();
 }
 
 void worker_multiplexer::pump() {
@@ -110,6 +119,7 @@ void worker_multiplexer::pump() {
   if (!armed_)
     watch();
   bool busy = false;
+  pumping_ = true;
   for (int round = 0; round < rounds_per_pump; ++round) {
     posted_ = false;
     busy = poll_once(false) || posted_;
@@ -117,6 +127,7 @@ void worker_multiplexer::pump() {
     if (!busy)
       break;
   }
+  pumping_ = false;
   if (busy)
     boost::asio::post(*io_, [this] { pump(); });
 }

@@ -51,11 +51,12 @@ public:
   /// A connection's scribe: a batched_scribe.
   caf::io::scribe_ptr new_scribe(caf::io::network::native_socket fd) override;
 
-  /// Whether a flush now waits for the end of the pump round: on the worker, while it
+  /// Whether a flush now waits for the end of a pump round: on the worker, while it
   /// runs this multiplexer.
   bool batching_writes() const;
 
-  /// `scribe` has bytes to send at the end of the round.
+  /// `scribe` has bytes to send at the end of the pump round (outside a pump: of the
+  /// next one, which then runs as soon as the worker's queue allows).
   void send_later(batched_scribe* scribe);
 
   /// Jobs of this multiplexer (its brokers) queued from its own thread wait here until
@@ -82,6 +83,7 @@ private:
 
   int epoll_fd_ = -1;  // CAF's, found at construction
   bool posted_ = false;
+  bool pumping_ = false;
   bool armed_ = false;
   std::unique_ptr<boost::asio::posix::stream_descriptor> watched_;
   boost::asio::io_context* io_ = nullptr;

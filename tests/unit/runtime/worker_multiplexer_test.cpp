@@ -153,6 +153,57 @@ TEST(WorkerMultiplexerTest, ABurstOfMessagesOfEverySizeArrivesWholeAndInOrder) {
   take_back_from_worker(sys, mux);
 }
 
+// Answers with the size of what it got.
+caf::behavior sizer(caf::event_based_actor*) {
+  return {[](const std::string& bytes) { return static_cast<uint64_t>(bytes.size()); }};
+}
+
+// Sends `bytes` to `dest` from an actor on the worker (no other thread wakes the loop
+// meanwhile) and answers with what `dest` answered.
+caf::behavior relay(caf::event_based_actor* self) {
+  return {
+    [self](const caf::actor& dest, uint64_t bytes) {
+      auto promise = self->make_response_promise<uint64_t>();
+      self->request(dest, std::chrono::seconds{10}, std::string(bytes, 'x'))
+        .then([promise](uint64_t got) mutable { promise.deliver(got); },
+              [promise](caf::error& err) mutable { promise.deliver(std::move(err)); });
+      return promise;
+    },
+  };
+}
+
+// Holds its thread (the receiving system's only worker) for a while: nothing is read
+// from the socket meanwhile.
+caf::behavior sleeper(caf::event_based_actor*) {
+  return {[](caf::ok_atom) { std::this_thread::sleep_for(std::chrono::milliseconds{300}); }};
+}
+
+TEST(WorkerMultiplexerTest, AMessageTheSocketCannotTakeAtOnceLeavesWhole) {
+  // Far more than the sockets hold while the receiver reads nothing: the rest goes out
+  // when the socket drains, with no other traffic to wake the sender's loop.
+  constexpr uint64_t bytes = 16 * 1024 * 1024;
+  worker_mux_config cfg;
+  caf::actor_system sys{cfg};
+  auto& mux = static_cast<worker_multiplexer&>(sys.middleman().backend());
+  ASSERT_TRUE(run_on_worker(sys, mux));
+  auto receiver = sys.spawn(sizer);
+  auto port = sys.middleman().publish(receiver, 0, "127.0.0.1");
+  ASSERT_TRUE(port) << sys.render(port.error());
+  from_another_system(*port, [&](caf::actor_system& other, const caf::actor& remote) {
+    auto sender = other.spawn(relay);
+    caf::anon_send(sys.spawn(sleeper), caf::ok_atom_v);
+    caf::scoped_actor self{other};
+    uint64_t got = 0;
+    self->request(sender, std::chrono::seconds{15}, remote, bytes)
+      .receive([&](uint64_t x) { got = x; },
+               [&](caf::error& err) { FAIL() << other.render(err); });
+    EXPECT_EQ(got, bytes);
+    caf::anon_send_exit(sender, caf::exit_reason::user_shutdown);
+  });
+  caf::anon_send_exit(receiver, caf::exit_reason::user_shutdown);
+  take_back_from_worker(sys, mux);
+}
+
 TEST(WorkerMultiplexerTest, EachSystemWatchesItsOwnEpollInstance) {
   worker_mux_config cfg;
   caf::actor_system first{cfg};
