@@ -114,9 +114,14 @@ caf::result<int64_t> deliver(self_ptr self, mailbox_item& item) {
   // was acked with.
   if (item.group.empty() || item.ts == 0)
     item.ts = now_ms();
+  // A resend of a message still waiting keeps its first time in the replicas' copies
+  // too (our store answers with it; the copies leave before that answer).
+  if (auto* first = st.queue.waiting_message(item.peer, item.group, item.id))
+    item.ts = first->ts;
   auto promise = answer_even_if_stopped(self->make_response_promise<int64_t>());
   ++st.in_flight;
-  append_everywhere(self, std::move(item), [self, promise](appended& a) mutable {
+  append_everywhere(self, std::move(item), copies_before::done,
+                    [self, promise](appended& a) mutable {
     --self->state.in_flight;
     if (a.error) {
       promise.deliver(caf::make_error(errc::unavailable, "mailbox commit failed"));
@@ -142,7 +147,7 @@ caf::result<int64_t> deliver(self_ptr self, mailbox_item& item) {
 // attached in the meantime).
 void store_receipt(self_ptr self, mailbox_item item) {
   ++self->state.in_flight;
-  append_everywhere(self, std::move(item), [self](appended& a) {
+  append_everywhere(self, std::move(item), copies_before::nothing, [self](appended& a) {
     --self->state.in_flight;
     if (a.error) {
       store_failed(self, a.error, "receipt");

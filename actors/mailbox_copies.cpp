@@ -113,6 +113,7 @@ namespace {
 struct pending_append {
   appended outcome;
   int waiting = 1;  // answers yet to come: our store's, and the copier's
+  bool done_waits_for_copies = true;
   std::function<void(appended&)> done;
 };
 
@@ -130,6 +131,11 @@ void append_joined(self_ptr self, const std::shared_ptr<pending_append>& p) {
     return;
   }
   // A copy failed (its node went down meanwhile): the next view names the replicas.
+  if (!p->done_waits_for_copies) {
+    p->done(out);
+    replicate(self, out.item, [](bool) {});
+    return;
+  }
   replicate(self, out.item, [self, p](bool copied) {
     p->outcome.copied = copied;
     p->done(p->outcome);
@@ -138,10 +144,12 @@ void append_joined(self_ptr self, const std::shared_ptr<pending_append>& p) {
 
 } // namespace
 
-void append_everywhere(self_ptr self, mailbox_item item, std::function<void(appended&)> done) {
+void append_everywhere(self_ptr self, mailbox_item item, copies_before done_when,
+                       std::function<void(appended&)> done) {
   auto& st = self->state;
   auto p = std::make_shared<pending_append>();
   p->outcome.item = std::move(item);
+  p->done_waits_for_copies = done_when == copies_before::done;
   p->done = std::move(done);
   auto stores = copy_stores(self);
   p->outcome.copied = stores.empty();
@@ -177,10 +185,14 @@ void copy_change(self_ptr self, item_change change) {
   auto stores = copy_stores(self);
   if (stores.empty())
     return;
-  // Without a copier (stopped for a moment) the change is not lost for good: the
-  // handoff's copy carries it, and a merge only moves statuses forward.
-  if (auto copier = registered(self->system(), copier_name::value))
+  if (auto copier = registered(self->system(), copier_name::value)) {
     self->send(copier, status_atom_v, std::move(change), std::move(stores));
+    return;
+  }
+  // The copier is restarting: the change goes alone, as the copier would send it.
+  auto msg = caf::make_message(replicate_atom_v, std::vector<item_change>{std::move(change)});
+  for (auto& store : stores)
+    self->send(store, msg);
 }
 
 // A new cluster view: stop if another node serves the owner now; else requests to

@@ -32,6 +32,16 @@ void mailbox_queue::append(mailbox_item item) {
   messages_.emplace(seq, std::move(item));
 }
 
+const mailbox_item* mailbox_queue::waiting_message(const std::string& peer,
+                                                   const std::string& group,
+                                                   const std::string& id) const {
+  auto i = waiting_seq_.find(key_of(peer, group, id));
+  if (i == waiting_seq_.end())
+    return nullptr;
+  auto m = messages_.find(i->second);
+  return m == messages_.end() ? nullptr : &m->second;
+}
+
 mailbox_queue::confirm_result mailbox_queue::confirm(const std::string& peer,
                                                      const std::string& group,
                                                      const std::string& id,

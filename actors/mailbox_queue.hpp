@@ -87,6 +87,10 @@ public:
     return items.count(item.seq) > 0;
   }
 
+  /// The waiting message `id` from `peer` (in `group`), or null.
+  const mailbox_item* waiting_message(const std::string& peer, const std::string& group,
+                                      const std::string& id) const;
+
   /// The waiting receipt `seq`, or null.
   const mailbox_item* receipt(int64_t seq) const {
     auto i = receipts_.find(seq);

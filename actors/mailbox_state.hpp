@@ -108,10 +108,14 @@ struct appended {
   mailbox_item item;    // numbered and timed as our store holds it
   bool copied = false;  // every replica committed it too
 };
+/// Whether `done` waits for the copies replicate() makes when the copier could not.
+enum class copies_before { done, nothing };
 /// Commits `item` in our store and, at the same time, in the replicas' stores (through
-/// the copier, actors/copier.hpp); calls `done` once both are in. A copy the copier
-/// could not make is made by replicate() first.
-void append_everywhere(mailbox_self self, mailbox_item item, std::function<void(appended&)> done);
+/// the copier, actors/copier.hpp); calls `done` once both answered. A copy the copier
+/// could not make is made by replicate(): before `done` (copies_before::done: an ack
+/// waits for it) or after it (a receipt is queued at once).
+void append_everywhere(mailbox_self self, mailbox_item item, copies_before done_when,
+                       std::function<void(appended&)> done);
 /// Sends a delivered/read change to the replicas' stores (through the copier).
 void copy_change(mailbox_self self, item_change change);
 /// A new cluster view: stop if another node serves the owner now, else fail the

@@ -110,6 +110,7 @@ struct store_state {
   std::deque<store_detail::touch_op> touches;  // last_seen updates, committed a few at a time
   bool flush_queued = false;
   std::unique_ptr<checkpointer> checkpoints;
+  std::chrono::steady_clock::time_point last_pass_request{};
   int wal_restart_frames = 0;
   // The background passes completed when the WAL was first seen full (none: not full).
   std::optional<uint64_t> wal_full_at_pass;

@@ -106,5 +106,16 @@ TEST(MailboxQueueTest, DeliveredStateIsBounded) {
   EXPECT_EQ(q.confirm("a", "", "m2", receipt_status::read).what, outcome::changed);
 }
 
+TEST(MailboxQueueTest, AWaitingMessageIsFoundByItsIdentityUntilConfirmed) {
+  mailbox_queue q;
+  q.append(at(message(1, "alice", "m1"), 1000));
+  ASSERT_NE(q.waiting_message("alice", "", "m1"), nullptr);
+  EXPECT_EQ(q.waiting_message("alice", "", "m1")->ts, 1000);
+  EXPECT_EQ(q.waiting_message("carol", "", "m1"), nullptr);
+  EXPECT_EQ(q.waiting_message("alice", "g-1", "m1"), nullptr);
+  q.confirm("alice", "", "m1", receipt_status::delivered);
+  EXPECT_EQ(q.waiting_message("alice", "", "m1"), nullptr);
+}
+
 } // namespace
 } // namespace parley

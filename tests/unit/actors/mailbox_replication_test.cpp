@@ -190,6 +190,28 @@ TEST_F(MailboxReplicationTest, ConfirmationsReachTheReplicaByIdentity) {
   EXPECT_EQ(log->changes, (std::vector<std::string>{"status read m1"}));
 }
 
+TEST_F(MailboxReplicationTest, AResendOfAWaitingMessageIsCopiedWithItsFirstTime) {
+  // A group message keeps the time it comes with: the resend's differs.
+  auto first = message_from("alice", "m1");
+  first.group = "g-1";
+  first.ts = 1000;
+  auto again = first;
+  again.ts = 2000;
+  EXPECT_EQ(ask<int64_t>(mailbox_of(owner), deliver_atom_v, first), 1000);
+  EXPECT_EQ(ask<int64_t>(mailbox_of(owner), deliver_atom_v, again), 1000);
+  ASSERT_EQ(log->appended.size(), 2u);  // the stand-in keeps repeats
+  EXPECT_EQ(log->appended[1].ts, 1000);
+}
+
+TEST_F(MailboxReplicationTest, ConfirmationsReachTheReplicaWhileTheCopierIsAway) {
+  ask<int64_t>(mailbox_of(owner), deliver_atom_v, message_from("alice", "m1"));
+  sys.registry().erase(copier_name::value);  // between its stop and its restart
+  caf::anon_send(mailbox_of(owner), confirm_atom_v,
+                 confirm_request{"alice", "m1", {}, receipt_status::read});
+  sched.run();
+  EXPECT_EQ(log->changes, (std::vector<std::string>{"status read m1"}));
+}
+
 TEST_F(MailboxReplicationTest, MailboxStopsWhenAnotherNodeServesItsOwner) {
   auto mb = mailbox_of(owner);
   // n1 leaves the ring (as seen from here): n2 serves everyone now.
