@@ -26,27 +26,41 @@ void idle_watch::arm() {
   timer_.async_wait([this](boost::system::error_code ec) {
     if (ec)
       return;
-    sweep();
-    arm();
+    // One clock for the whole sweep: every turn of it judges silence alike.
+    next_ = 0;
+    sweep_now_ = steady_ms();
+    pings_left_ = max_pings_per_sweep;
+    sweep_on();
   });
 }
 
-void idle_watch::sweep() {
-  auto now = steady_ms();
-  int pings_left = max_pings_per_sweep;
-  for (size_t i = 0; i < watched_.size();) {
-    auto connection = watched_[i].lock();
-    auto result = connection ? connection->check_idle(now, timeout_, pings_left > 0)
+void idle_watch::sweep_on() {
+  // A connection that is done is replaced by the last one, which is then checked in its
+  // place: the end moves in, and each connection is checked once.
+  for (size_t checked = 0; checked < checks_per_turn && next_ < watched_.size(); ++checked) {
+    auto connection = watched_[next_].lock();
+    auto result = connection ? connection->check_idle(sweep_now_, timeout_, pings_left_ > 0)
                              : idle_watched::check::done;
     if (result == idle_watched::check::pinged)
-      --pings_left;
+      --pings_left_;
     if (result != idle_watched::check::done) {
-      ++i;
+      ++next_;
       continue;
     }
-    watched_[i] = std::move(watched_.back());
+    watched_[next_] = std::move(watched_.back());
     watched_.pop_back();
   }
+  if (next_ >= watched_.size()) {
+    arm();
+    return;
+  }
+  // The rest after whatever waits meanwhile; on the timer (expired at once) rather than
+  // posted, so that it is cancelled when the watch goes.
+  timer_.expires_after(std::chrono::milliseconds{0});
+  timer_.async_wait([this](boost::system::error_code ec) {
+    if (!ec)
+      sweep_on();
+  });
 }
 
 } // namespace parley

@@ -10,7 +10,9 @@
 // bytes than an idle connection can spare (docs/benchmarks.md, idle memory). A sweep
 // sends at most max_pings_per_sweep pings: clients that connected together fall silent
 // together, and thousands of sends in one handler would hold every actor (the worker
-// runs the sockets too).
+// runs the sockets too). For the same reason a sweep checks at most
+// checks_per_turn connections per handler and posts the rest behind whatever waits
+// (a node holds up to 20,000 connections).
 
 #include <chrono>
 #include <cstdint>
@@ -37,6 +39,7 @@ public:
 class idle_watch {
 public:
   static constexpr int max_pings_per_sweep = 256;
+  static constexpr size_t checks_per_turn = 1024;
 
   /// `timeout`: how long a client may stay silent before its connection is closed.
   idle_watch(boost::asio::io_context& io, std::chrono::milliseconds timeout);
@@ -48,12 +51,19 @@ public:
   void start();
 
 private:
+  /// Starts the next sweep a quarter of the timeout from now.
   void arm();
-  void sweep();
+  /// Checks the next checks_per_turn connections of the sweep under way; the rest in a
+  /// later turn, then arms the next sweep.
+  void sweep_on();
 
   std::chrono::milliseconds timeout_;
   boost::asio::steady_timer timer_;
   std::deque<std::weak_ptr<idle_watched>> watched_;
+  // The sweep under way.
+  size_t next_ = 0;  // position in watched_ of the next connection to check
+  int pings_left_ = 0;
+  int64_t sweep_now_ = 0;  // steady_ms at its start
 };
 
 } // namespace parley
