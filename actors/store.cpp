@@ -284,6 +284,7 @@ caf::behavior store(caf::stateful_actor<store_state>* self, store_settings setti
         out.push_back(user_record{std::move(r.user), std::move(r.key), r.created, r.last_seen});
       return out;
     },
+    [self](caf::tick_atom) { pass_timer_fired(self); },
     [self](expire_atom) {
       expire(self);
       self->delayed_send(self, expire_interval, expire_atom_v);

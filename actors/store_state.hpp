@@ -110,7 +110,7 @@ struct store_state {
   std::deque<store_detail::touch_op> touches;  // last_seen updates, committed a few at a time
   bool flush_queued = false;
   std::unique_ptr<checkpointer> checkpoints;
-  std::chrono::steady_clock::time_point last_pass_request{};
+  bool pass_timer_set = false;  // a tick asks for a background pass (store_commit.cpp)
   int wal_restart_frames = 0;
   // The background passes completed when the WAL was first seen full (none: not full).
   std::optional<uint64_t> wal_full_at_pass;
@@ -132,6 +132,8 @@ void buffer(self_ptr self, write_op op);
 /// Queues a flush message (once) behind everything waiting in the store's mailbox.
 void queue_flush(self_ptr self);
 
+/// The tick a commit without a background pass set: asks for one now.
+void pass_timer_fired(self_ptr self);
 /// The flush message that queue_flush sent has come: commits the next batch.
 void flush(self_ptr self);
 
