@@ -215,6 +215,7 @@ caf::behavior copier(caf::stateful_actor<copier_state>* self, const cluster_view
            const std::vector<caf::actor>& stores) { return copy(self, owner, item, stores); },
     [self](status_atom, item_change& change, const std::vector<caf::actor>& stores) {
       copy_change(self, change, stores);
+      return caf::unit;
     },
     [self](caf::flush_atom) { flush(self); },
     [self](watch_atom) { watch_membership(self); },

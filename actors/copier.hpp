@@ -10,8 +10,10 @@
 //   (replicate_atom, std::string owner, mailbox_item, std::vector<caf::actor> stores)
 //       -> (empty) once every store committed its copy; an error when one refused, went
 //          down, or the view shows its node down (the mailbox then copies it itself)
-//   (status_atom, item_change, std::vector<caf::actor> stores)
+//   (status_atom, item_change, std::vector<caf::actor> stores) -> (empty) at once
 //       the change goes with the next copies; alone, in a message that wants no answer
+//       (answered only so that a sender whose copier is gone can tell: the registry
+//       keeps a stopped actor's handle until its restart replaces it)
 //   (view_changed_atom, uint64_t epoch)   from the membership
 //
 // To a store: (replicate_atom, std::vector<copied_item>, std::vector<item_change>) -> ()

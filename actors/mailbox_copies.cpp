@@ -185,14 +185,21 @@ void copy_change(self_ptr self, item_change change) {
   auto stores = copy_stores(self);
   if (stores.empty())
     return;
-  if (auto copier = registered(self->system(), copier_name::value)) {
-    self->send(copier, status_atom_v, std::move(change), std::move(stores));
+  // The change goes alone, as the copier would send it, when the copier is gone (the
+  // registry keeps a stopped actor's handle until the restart replaces it: the request
+  // then fails) or not there yet.
+  auto alone = [self, stores](const item_change& c) {
+    auto msg = caf::make_message(replicate_atom_v, std::vector<item_change>{c});
+    for (auto& store : stores)
+      self->send(store, msg);
+  };
+  auto copier = registered(self->system(), copier_name::value);
+  if (!copier) {
+    alone(change);
     return;
   }
-  // The copier is restarting: the change goes alone, as the copier would send it.
-  auto msg = caf::make_message(replicate_atom_v, std::vector<item_change>{std::move(change)});
-  for (auto& store : stores)
-    self->send(store, msg);
+  self->request(copier, local_request, status_atom_v, change, stores)
+    .then([] {}, [alone, change](caf::error&) { alone(change); });
 }
 
 // A new cluster view: stop if another node serves the owner now; else requests to

@@ -212,6 +212,19 @@ TEST_F(MailboxReplicationTest, ConfirmationsReachTheReplicaWhileTheCopierIsAway)
   EXPECT_EQ(log->changes, (std::vector<std::string>{"status read m1"}));
 }
 
+TEST_F(MailboxReplicationTest, ConfirmationsReachTheReplicaWhenTheCopierIsDead) {
+  ask<int64_t>(mailbox_of(owner), deliver_atom_v, message_from("alice", "m1"));
+  // The registry keeps a stopped actor's handle until the restart replaces it.
+  auto dead = sys.spawn([](caf::event_based_actor*) -> caf::behavior { return {[](int) {}}; });
+  caf::anon_send_exit(dead, caf::exit_reason::kill);
+  sched.run();
+  register_as(sys, copier_name::value, dead);
+  caf::anon_send(mailbox_of(owner), confirm_atom_v,
+                 confirm_request{"alice", "m1", {}, receipt_status::read});
+  sched.run();
+  EXPECT_EQ(log->changes, (std::vector<std::string>{"status read m1"}));
+}
+
 TEST_F(MailboxReplicationTest, MailboxStopsWhenAnotherNodeServesItsOwner) {
   auto mb = mailbox_of(owner);
   // n1 leaves the ring (as seen from here): n2 serves everyone now.
