@@ -54,8 +54,8 @@ void idle_watch::sweep_on() {
     arm();
     return;
   }
-  // The rest after whatever waits meanwhile; on the timer (expired at once) rather than
-  // posted, so that it is cancelled when the watch goes.
+  // The rest in a later handler, after whatever waits meanwhile (on the timer, expired
+  // at once: one handler of ours is pending at any time, as between sweeps).
   timer_.expires_after(std::chrono::milliseconds{0});
   timer_.async_wait([this](boost::system::error_code ec) {
     if (!ec)
