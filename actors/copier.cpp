@@ -9,6 +9,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 
+#include "actors/placement.hpp"
 #include "runtime/answered_promise.hpp"
 #include "runtime/logging.hpp"
 #include "runtime/unexpected_message.hpp"
@@ -119,7 +120,7 @@ size_t fail_copies_to(self_ptr self, Gone gone) {
 }
 
 caf::response_promise copy(self_ptr self, const std::string& owner, mailbox_item& item,
-                       const std::vector<caf::actor>& stores) {
+                           const std::vector<caf::actor>& stores) {
   auto promise = answer_even_if_stopped(self->make_response_promise());
   if (stores.empty()) {
     promise.deliver(caf::make_message());
@@ -172,13 +173,9 @@ void flush(self_ptr self) {
   }
 }
 
-void watch_membership(self_ptr self) {
-  if (!self->state.cluster)
-    return;
-  if (auto m = registered(self->system(), membership_name::value))
-    self->send(m, watch_atom_v, caf::actor_cast<caf::actor>(self));
-  else
-    self->delayed_send(self, membership_retry, watch_atom_v);
+void watch_cluster(self_ptr self) {
+  if (self->state.cluster)
+    watch_membership(self, membership_retry);
 }
 
 // A new cluster view: copies waiting on a node it shows down fail now. A node that
@@ -209,7 +206,7 @@ caf::behavior copier(caf::stateful_actor<copier_state>* self, const cluster_view
   self->state.cluster = cluster;
   self->set_down_handler([self](caf::down_msg& msg) { store_down(self, msg.source); });
   self->set_default_handler(log_unexpected(logs::mailbox(), "copier"));
-  watch_membership(self);
+  watch_cluster(self);
   return {
     [self](replicate_atom, const std::string& owner, mailbox_item& item,
            const std::vector<caf::actor>& stores) { return copy(self, owner, item, stores); },
@@ -218,7 +215,7 @@ caf::behavior copier(caf::stateful_actor<copier_state>* self, const cluster_view
       return caf::unit;
     },
     [self](caf::flush_atom) { flush(self); },
-    [self](watch_atom) { watch_membership(self); },
+    [self](watch_atom) { watch_cluster(self); },
     [self](view_changed_atom, uint64_t) { view_changed(self); },
   };
 }

@@ -40,13 +40,6 @@ namespace {
 
 using self_ptr = caf::stateful_actor<handoff_state>*;
 
-void watch_membership(self_ptr self) {
-  if (auto m = registered(self->system(), membership_name::value))
-    self->send(m, watch_atom_v, caf::actor_cast<caf::actor>(self));
-  else
-    self->delayed_send(self, watch_retry, watch_atom_v);
-}
-
 void next_owner(self_ptr self, uint64_t pass);
 void hand_off_groups(self_ptr self, uint64_t pass);
 
@@ -284,9 +277,9 @@ caf::behavior handoff(caf::stateful_actor<handoff_state>* self, const cluster_vi
   self->state.cluster = cluster;
   self->state.metrics = metrics;
   self->set_default_handler(log_unexpected(logs::cluster(), "handoff"));
-  watch_membership(self);
+  watch_membership(self, watch_retry);
   return {
-    [self](watch_atom) { watch_membership(self); },
+    [self](watch_atom) { watch_membership(self, watch_retry); },
     [self](view_changed_atom, uint64_t) { cluster_changed(self); },
     [self](caf::tick_atom, uint64_t pass) { start_pass(self, pass); },
     [self](copy_atom, const std::string& user) { return copy_now(self, user); },

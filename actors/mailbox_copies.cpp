@@ -181,25 +181,30 @@ void append_everywhere(self_ptr self, mailbox_item item, copies_before done_when
       });
 }
 
+namespace {
+
+// A change sent to the replicas' stores alone, as the copier would send it.
+void send_change_alone(self_ptr self, const item_change& change) {
+  auto msg = caf::make_message(replicate_atom_v, std::vector<item_change>{change});
+  for (auto& store : copy_stores(self))
+    self->send(store, msg);
+}
+
+} // namespace
+
 void copy_change(self_ptr self, item_change change) {
   auto stores = copy_stores(self);
   if (stores.empty())
     return;
-  // The change goes alone, as the copier would send it, when the copier is gone (the
-  // registry keeps a stopped actor's handle until the restart replaces it: the request
-  // then fails) or not there yet.
-  auto alone = [self, stores](const item_change& c) {
-    auto msg = caf::make_message(replicate_atom_v, std::vector<item_change>{c});
-    for (auto& store : stores)
-      self->send(store, msg);
-  };
+  // Alone when the copier is not there yet, or gone: the registry keeps a stopped
+  // actor's handle until the restart replaces it, and the request then fails.
   auto copier = registered(self->system(), copier_name::value);
   if (!copier) {
-    alone(change);
+    send_change_alone(self, change);
     return;
   }
-  self->request(copier, local_request, status_atom_v, change, stores)
-    .then([] {}, [alone, change](caf::error&) { alone(change); });
+  self->request(copier, local_request, status_atom_v, change, std::move(stores))
+    .then([] {}, [self, change](caf::error&) { send_change_alone(self, change); });
 }
 
 // A new cluster view: stop if another node serves the owner now; else requests to
@@ -212,7 +217,7 @@ void view_changed(self_ptr self) {
 }
 
 // Tells the replicas that a receipt was handed over. (A message that moved on goes to
-// them through our store, with its commit.)
+// them through the copier: copy_change.)
 void erase_receipt_copies(self_ptr self, const mailbox_item& receipt) {
   auto erase = caf::make_message(erase_atom_v, self->state.owner, receipt.peer,
                                  receipt.group, receipt.id, receipt.status);

@@ -35,6 +35,8 @@ void mailbox_queue::append(mailbox_item item) {
 const mailbox_item* mailbox_queue::waiting_message(const std::string& peer,
                                                    const std::string& group,
                                                    const std::string& id) const {
+  if (waiting_seq_.empty())
+    return nullptr;  // no key to build: every message's send asks
   auto i = waiting_seq_.find(key_of(peer, group, id));
   if (i == waiting_seq_.end())
     return nullptr;

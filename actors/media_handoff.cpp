@@ -114,10 +114,7 @@ void next_object(media_self self, uint64_t pass) {
 } // namespace
 
 void watch_cluster(media_self self) {
-  if (auto m = registered(self->system(), membership_name::value))
-    self->send(m, watch_atom_v, caf::actor_cast<caf::actor>(self));
-  else
-    self->delayed_send(self, watch_retry, watch_atom_v);
+  watch_membership(self, watch_retry);
 }
 
 void media_cluster_changed(media_self self) {

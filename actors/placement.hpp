@@ -75,4 +75,15 @@ std::vector<caf::actor> replica_stores(caf::actor_system& sys, const cluster_sna
 /// Whether this node serves `user` now.
 bool is_primary_here(const cluster_snapshot& snap, const std::string& user);
 
+/// Asks the membership to send `self` each new cluster view (view_changed_atom). While
+/// the membership is not running yet, `self` gets watch_atom after `retry` and calls this
+/// again.
+template <class Self>
+void watch_membership(Self* self, caf::timespan retry) {
+  if (auto m = registered(self->system(), membership_name::value))
+    self->send(m, watch_atom_v, caf::actor_cast<caf::actor>(self));
+  else
+    self->delayed_send(self, retry, watch_atom_v);
+}
+
 } // namespace parley

@@ -28,10 +28,6 @@ constexpr auto expire_interval = std::chrono::minutes{5};
 constexpr int64_t dedup_window_ms = 24LL * 3600 * 1000;
 constexpr int64_t expiry_ms = 30LL * 24 * 3600 * 1000;
 
-} // namespace
-
-namespace store_detail {
-
 mailbox_row to_row(const std::string& owner, const mailbox_item& item) {
   mailbox_row r;
   r.owner = owner;
@@ -59,10 +55,6 @@ mailbox_item to_item(mailbox_row&& r) {
   item.status = static_cast<receipt_status>(r.status);
   return item;
 }
-
-} // namespace store_detail
-
-namespace {
 
 group_row to_row(const group_record& rec) {
   return group_row{rec.gid, rec.name, rec.owner, rec.members, rec.version, rec.created};

@@ -34,15 +34,7 @@ constexpr size_t max_ops_per_commit = 256;
 constexpr int frames_before_a_pass = 512;
 constexpr auto max_time_before_a_pass = std::chrono::seconds{1};
 
-// What a transaction's writes answer once it committed.
-struct commit_answers {
-  std::vector<std::pair<store_promise, caf::message>> replies;
-
-  void fail(const caf::error& err) {
-    for (auto& [promise, msg] : replies)
-      promise.deliver(err);
-  }
-};
+using reply_list = std::vector<std::pair<store_promise, caf::message>>;
 
 caf::expected<stored_ref> append_row(store_state& st, const mailbox_row& row) {
   if (row.kind == static_cast<int>(item_kind::receipt)) {
@@ -69,8 +61,7 @@ caf::error raise_statuses(store_state& st, const std::vector<item_change>& chang
 }
 
 // Applies one buffered write inside the open transaction.
-caf::error apply(store_state& st, write_op& op, commit_answers& answers) {
-  auto& replies = answers.replies;
+caf::error apply(store_state& st, write_op& op, reply_list& replies) {
   return std::visit(
     [&](auto& w) -> caf::error {
       using T = std::decay_t<decltype(w)>;
@@ -200,12 +191,12 @@ void commit_next(self_ptr self) {
   }
   if (!st.batch.empty() || !st.touches.empty())
     queue_flush(self);
-  commit_answers answers;
-  answers.replies.reserve(ops.size());
+  reply_list replies;
+  replies.reserve(ops.size());
   auto started = std::chrono::steady_clock::now();
   caf::error err = st.db->begin();
   for (size_t i = 0; !err && i < ops.size(); ++i)
-    err = apply(st, ops[i], answers);
+    err = apply(st, ops[i], replies);
   if (!err)
     err = st.db->commit();
   if (err) {
@@ -213,15 +204,16 @@ void commit_next(self_ptr self) {
     st.merged_owners.clear();
     SPDLOG_LOGGER_ERROR(logs::store(), "event=commit_failed ops={} err={}", ops.size(),
                         self->system().render(err));
-    // Promises already moved into the answers are answered with the error too.
-    answers.fail(err);
+    // Promises already moved into `replies` are answered with the error too.
+    for (auto& [promise, msg] : replies)
+      promise.deliver(err);
     fail_all(ops, err);
     return;
   }
   st.metrics->store_commits.inc();
   st.metrics->commit_latency.observe(std::chrono::steady_clock::now() - started);
   st.metrics->commit_batch.observe(static_cast<double>(ops.size()));
-  for (auto& [promise, msg] : answers.replies)
+  for (auto& [promise, msg] : replies)
     promise.deliver(std::move(msg));
   if (!st.merged_owners.empty()) {
     if (auto sup = registered(self->system(), mailboxes_name::value))

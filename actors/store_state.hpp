@@ -90,8 +90,9 @@ struct group_drop_op {
   store_promise promise;
 };
 
-using write_op = std::variant<append_op, copies_op, changes_op, status_op, erase_op, put_user_op, touch_op,
-                              receipt_erase_op, merge_op, drop_op, group_put_op, group_drop_op>;
+using write_op = std::variant<append_op, copies_op, changes_op, status_op, erase_op, put_user_op,
+                              touch_op, receipt_erase_op, merge_op, drop_op, group_put_op,
+                              group_drop_op>;
 
 } // namespace store_detail
 
@@ -146,11 +147,6 @@ void flush_all(self_ptr self);
 /// Copies the WAL into the database through the store's own connection; the next commit
 /// then starts the WAL over. False when busy (the background checkpoint runs) or failed.
 bool checkpoint_here(self_ptr self, const char* why);
-
-// -- store.cpp ------------------------------------------------------------------------
-
-mailbox_row to_row(const std::string& owner, const mailbox_item& item);
-mailbox_item to_item(mailbox_row&& r);
 
 } // namespace store_detail
 

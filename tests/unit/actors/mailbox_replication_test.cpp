@@ -102,6 +102,23 @@ protected:
     }
   }
 
+  // Sends alice's message `id` to the owner's mailbox while the replica holds its
+  // answers back; the system runs. The handle waits for the ack.
+  auto deliver_while_the_replica_holds(const std::string& id) {
+    log->hold = true;
+    auto handle = self->request(mailbox_of(owner), caf::infinite, deliver_atom_v,
+                                message_from("alice", id));
+    sched.run();
+    return handle;
+  }
+
+  // The owner's client reads alice's message `id`; the system runs.
+  void read_by_owner(const std::string& id) {
+    caf::anon_send(mailbox_of(owner), confirm_atom_v,
+                   confirm_request{"alice", id, {}, receipt_status::read});
+    sched.run();
+  }
+
   std::shared_ptr<replica_log> log = std::make_shared<replica_log>();
   caf::actor replica;
   cluster_view view{cluster_snapshot::single(member_info{"n1", {}, {}, {}, {}, 0, 0}, 2)};
@@ -109,10 +126,7 @@ protected:
 };
 
 TEST_F(MailboxReplicationTest, AckWaitsUntilTheReplicaCommitted) {
-  log->hold = true;
-  auto mb = mailbox_of(owner);
-  auto handle = self->request(mb, caf::infinite, deliver_atom_v, message_from("alice", "m1"));
-  sched.run();
+  auto handle = deliver_while_the_replica_holds("m1");
   ASSERT_EQ(log->appended.size(), 1u);
   EXPECT_EQ(log->appended[0].id, "m1");
   EXPECT_GT(log->appended[0].ts, 0);  // the primary's accept time travels with the copy
@@ -149,10 +163,7 @@ TEST_F(MailboxReplicationTest, CopiesTheReplicaRefusedAreMadeByTheMailbox) {
 }
 
 TEST_F(MailboxReplicationTest, AckComesOnceTheViewDropsAReplicaThatDiedHoldingCopies) {
-  log->hold = true;
-  auto mb = mailbox_of(owner);
-  auto handle = self->request(mb, caf::infinite, deliver_atom_v, message_from("alice", "m1"));
-  sched.run();
+  auto handle = deliver_while_the_replica_holds("m1");
   ASSERT_EQ(log->held_copies.size(), 1u);
   // n2 dies with the copies unanswered, and the view drops it.
   view.publish(std::make_shared<const cluster_snapshot>(
@@ -165,10 +176,7 @@ TEST_F(MailboxReplicationTest, AckComesOnceTheViewDropsAReplicaThatDiedHoldingCo
 }
 
 TEST_F(MailboxReplicationTest, CopiesWaitingOnANodeTheViewShowsDownFailAtOnce) {
-  log->hold = true;
-  auto mb = mailbox_of(owner);
-  auto handle = self->request(mb, caf::infinite, deliver_atom_v, message_from("alice", "m1"));
-  sched.run();
+  auto handle = deliver_while_the_replica_holds("m1");
   ASSERT_EQ(log->held_copies.size(), 1u);
   // n2 hangs: its connection stays, but the membership's heartbeats show it down.
   auto n2 = node_member("n2", {{"store", replica}});
@@ -184,9 +192,7 @@ TEST_F(MailboxReplicationTest, CopiesWaitingOnANodeTheViewShowsDownFailAtOnce) {
 
 TEST_F(MailboxReplicationTest, ConfirmationsReachTheReplicaByIdentity) {
   ask<int64_t>(mailbox_of(owner), deliver_atom_v, message_from("alice", "m1"));
-  caf::anon_send(mailbox_of(owner), confirm_atom_v,
-                 confirm_request{"alice", "m1", {}, receipt_status::read});
-  sched.run();
+  read_by_owner("m1");
   EXPECT_EQ(log->changes, (std::vector<std::string>{"status read m1"}));
 }
 
@@ -206,9 +212,7 @@ TEST_F(MailboxReplicationTest, AResendOfAWaitingMessageIsCopiedWithItsFirstTime)
 TEST_F(MailboxReplicationTest, ConfirmationsReachTheReplicaWhileTheCopierIsAway) {
   ask<int64_t>(mailbox_of(owner), deliver_atom_v, message_from("alice", "m1"));
   sys.registry().erase(copier_name::value);  // between its stop and its restart
-  caf::anon_send(mailbox_of(owner), confirm_atom_v,
-                 confirm_request{"alice", "m1", {}, receipt_status::read});
-  sched.run();
+  read_by_owner("m1");
   EXPECT_EQ(log->changes, (std::vector<std::string>{"status read m1"}));
 }
 
@@ -219,9 +223,7 @@ TEST_F(MailboxReplicationTest, ConfirmationsReachTheReplicaWhenTheCopierIsDead) 
   caf::anon_send_exit(dead, caf::exit_reason::kill);
   sched.run();
   register_as(sys, copier_name::value, dead);
-  caf::anon_send(mailbox_of(owner), confirm_atom_v,
-                 confirm_request{"alice", "m1", {}, receipt_status::read});
-  sched.run();
+  read_by_owner("m1");
   EXPECT_EQ(log->changes, (std::vector<std::string>{"status read m1"}));
 }
 

@@ -58,25 +58,42 @@ caf::behavior thread_reporter(caf::event_based_actor*) {
   };
 }
 
+// A system whose worker runs its multiplexer from its start; the loop is taken back
+// before the actor system stops (~actor_system stops the middleman on this thread, and
+// a worker still polling it would race with that).
+struct system_on_worker {
+  worker_mux_config cfg;
+  caf::actor_system sys{cfg};
+  worker_multiplexer& mux = static_cast<worker_multiplexer&>(sys.middleman().backend());
+  bool running = run_on_worker(sys, mux);
+
+  ~system_on_worker() {
+    if (running)
+      take_back_from_worker(sys, mux);
+  }
+
+  uint16_t publish(const caf::actor& actor) {
+    auto port = sys.middleman().publish(actor, 0, "127.0.0.1");
+    EXPECT_TRUE(port) << sys.render(port.error());
+    return port ? *port : 0;
+  }
+};
+
 // Starts a second system on its worker, connects it to `port` and runs
 // `talk(system, remote actor)`; stops it again.
 template <class Talk>
 void from_another_system(uint16_t port, Talk talk) {
-  worker_mux_config cfg;
-  caf::actor_system other{cfg};
-  auto& mux = static_cast<worker_multiplexer&>(other.middleman().backend());
-  ASSERT_TRUE(run_on_worker(other, mux));
-  auto remote = other.middleman().remote_actor("127.0.0.1", port);
-  ASSERT_TRUE(remote) << other.render(remote.error());
-  talk(other, *remote);
-  take_back_from_worker(other, mux);
+  system_on_worker other;
+  ASSERT_TRUE(other.running);
+  auto remote = other.sys.middleman().remote_actor("127.0.0.1", port);
+  ASSERT_TRUE(remote) << other.sys.render(remote.error());
+  talk(other.sys, *remote);
 }
 
 TEST(WorkerMultiplexerTest, TwoSystemsTalkWithoutAMultiplexerThread) {
-  worker_mux_config cfg;
-  caf::actor_system sys{cfg};
-  auto& mux = static_cast<worker_multiplexer&>(sys.middleman().backend());
-  ASSERT_TRUE(run_on_worker(sys, mux));
+  system_on_worker node;
+  ASSERT_TRUE(node.running);
+  auto& sys = node.sys;
   // The worker's identity, as the io_context (run only by the worker) sees it.
   std::promise<uint64_t> worker;
   boost::asio::post(io_of(sys), [&worker] {
@@ -84,9 +101,9 @@ TEST(WorkerMultiplexerTest, TwoSystemsTalkWithoutAMultiplexerThread) {
   });
   auto worker_id = worker.get_future().get();
   auto reporter = sys.spawn(thread_reporter);
-  auto port = sys.middleman().publish(reporter, 0, "127.0.0.1");
-  ASSERT_TRUE(port) << sys.render(port.error());
-  from_another_system(*port, [&](caf::actor_system& other, const caf::actor& remote) {
+  auto port = node.publish(reporter);
+  ASSERT_NE(port, 0);
+  from_another_system(port, [&](caf::actor_system& other, const caf::actor& remote) {
     caf::scoped_actor self{other};
     for (int i = 0; i < 100; ++i) {
       uint64_t ran_on = 0;
@@ -100,9 +117,6 @@ TEST(WorkerMultiplexerTest, TwoSystemsTalkWithoutAMultiplexerThread) {
     EXPECT_EQ(threads_named("caf.multiplexer"), 2);
   });
   caf::anon_send_exit(reporter, caf::exit_reason::user_shutdown);
-  take_back_from_worker(sys, mux);
-  // ~actor_system stops the middleman on this thread now; a worker still polling it
-  // would race with that.
 }
 
 // Counts the pieces that arrive in order and whole (piece n: n's letter, n's size).
@@ -131,15 +145,13 @@ caf::behavior piece_checker(caf::stateful_actor<piece_checker_state>* self) {
 TEST(WorkerMultiplexerTest, ABurstOfMessagesOfEverySizeArrivesWholeAndInOrder) {
   // Sent in one go, they leave in few writes and arrive in few reads: payloads larger
   // than the read-ahead buffer (64 KiB) and messages cut at its edge included.
-  worker_mux_config cfg;
-  caf::actor_system sys{cfg};
-  auto& mux = static_cast<worker_multiplexer&>(sys.middleman().backend());
-  ASSERT_TRUE(run_on_worker(sys, mux));
-  auto checker = sys.spawn(piece_checker);
-  auto port = sys.middleman().publish(checker, 0, "127.0.0.1");
-  ASSERT_TRUE(port) << sys.render(port.error());
+  system_on_worker node;
+  ASSERT_TRUE(node.running);
+  auto checker = node.sys.spawn(piece_checker);
+  auto port = node.publish(checker);
+  ASSERT_NE(port, 0);
   constexpr int32_t pieces = 300;
-  from_another_system(*port, [&](caf::actor_system& other, const caf::actor& remote) {
+  from_another_system(port, [&](caf::actor_system& other, const caf::actor& remote) {
     caf::scoped_actor self{other};
     for (int32_t n = 0; n < pieces; ++n)
       self->send(remote, n, piece(n));
@@ -150,7 +162,6 @@ TEST(WorkerMultiplexerTest, ABurstOfMessagesOfEverySizeArrivesWholeAndInOrder) {
     EXPECT_EQ(whole, pieces);
   });
   caf::anon_send_exit(checker, caf::exit_reason::user_shutdown);
-  take_back_from_worker(sys, mux);
 }
 
 // Answers with the size of what it got.
@@ -182,16 +193,14 @@ TEST(WorkerMultiplexerTest, AMessageTheSocketCannotTakeAtOnceLeavesWhole) {
   // Far more than the sockets hold while the receiver reads nothing: the rest goes out
   // when the socket drains, with no other traffic to wake the sender's loop.
   constexpr uint64_t bytes = 16 * 1024 * 1024;
-  worker_mux_config cfg;
-  caf::actor_system sys{cfg};
-  auto& mux = static_cast<worker_multiplexer&>(sys.middleman().backend());
-  ASSERT_TRUE(run_on_worker(sys, mux));
-  auto receiver = sys.spawn(sizer);
-  auto port = sys.middleman().publish(receiver, 0, "127.0.0.1");
-  ASSERT_TRUE(port) << sys.render(port.error());
-  from_another_system(*port, [&](caf::actor_system& other, const caf::actor& remote) {
+  system_on_worker node;
+  ASSERT_TRUE(node.running);
+  auto receiver = node.sys.spawn(sizer);
+  auto port = node.publish(receiver);
+  ASSERT_NE(port, 0);
+  from_another_system(port, [&](caf::actor_system& other, const caf::actor& remote) {
     auto sender = other.spawn(relay);
-    caf::anon_send(sys.spawn(sleeper), caf::ok_atom_v);
+    caf::anon_send(node.sys.spawn(sleeper), caf::ok_atom_v);
     caf::scoped_actor self{other};
     uint64_t got = 0;
     self->request(sender, std::chrono::seconds{15}, remote, bytes)
@@ -201,7 +210,6 @@ TEST(WorkerMultiplexerTest, AMessageTheSocketCannotTakeAtOnceLeavesWhole) {
     caf::anon_send_exit(sender, caf::exit_reason::user_shutdown);
   });
   caf::anon_send_exit(receiver, caf::exit_reason::user_shutdown);
-  take_back_from_worker(sys, mux);
 }
 
 TEST(WorkerMultiplexerTest, EachSystemWatchesItsOwnEpollInstance) {
